@@ -1,0 +1,313 @@
+// Activities: thin. Parse input, resolve connections from this worker's own config, call
+// src/, heartbeat, and map errors to the failure taxonomy in one place (toFailure).
+import { Context, heartbeat, activityInfo } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { createHash } from 'node:crypto';
+import { checkSchemas, compareKeys, CANONICAL_VERSION } from '../src/canonical';
+import type { ConnectionRef, TableSpec } from '../src/config/schema';
+import type { ColumnPair, DiffRecord, Family, KeyRange, KeyTuple, SchemaCheck, TableSchema } from '../src/core/types';
+import { compareRange } from '../src/digest/compare';
+import { digestPartition, type DigestCheckpoint, type DigestResult, type DigestTask } from '../src/digest/partition';
+import type { HashPool } from '../src/digest/pool';
+import type { Engine } from '../src/engines/engine';
+import { openEngine } from '../src/engines/open';
+import { classifyError as classifyPg } from '../src/engines/postgres/errors';
+import { classifyError as classifyMysql } from '../src/engines/mysql/errors';
+import { NON_RETRYABLE_TYPES, ParityError } from '../src/errors';
+import { maskKeyFingerprint } from '../src/policy/mask';
+import { displayUrl, redact, resolveConnection } from '../src/policy/connections';
+import { readBatches, recordLine, writeBatch, writeTableFile } from '../src/report/store';
+import { LEVEL3_FETCH } from '../src/core/fallback';
+
+export interface WorkerDeps {
+  region: string;
+  pool?: HashPool;
+  maskKey?: Buffer;
+  /** counters for metrics; optional */
+  metrics?: { rowsHashed(side: string, n: number): void; partitionDone(side: string): void; error(type: string): void };
+}
+
+export interface ConnInput {
+  name: string;
+  ref: ConnectionRef;
+}
+
+export interface SideInput extends ConnInput {
+  schema: TableSchema;
+}
+
+export interface DigestInput {
+  side: 'source' | 'target';
+  conn: ConnInput;
+  schema: TableSchema;
+  pairs: ColumnPair[];
+  range: KeyRange;
+  segFrom: number;
+  inner: KeyTuple[];
+  where?: string;
+  fetchSize: number;
+  level: number;
+  label: string;
+  checkpoint?: DigestCheckpoint;
+}
+
+export interface CompareInput {
+  runId: string;
+  table: string;
+  batch: string;
+  source: SideInput;
+  target: SideInput;
+  pairs: ColumnPair[];
+  ranges: KeyRange[];
+  where?: string;
+  fetchSize: number;
+}
+
+export interface CompareOutput {
+  missing: number;
+  extra: number;
+  changed: number;
+  rowsRefetched: { source: number; target: number };
+  /** keys of differing rows, for a later recheck (tokens where the key is masked) */
+  keys?: KeyTuple[];
+}
+
+export interface FinalizeInput {
+  runId: string;
+  table: string;
+  audit: Record<string, unknown>;
+  checkpoints: unknown[];
+}
+
+export interface FinalizeOutput {
+  manifestPath: string;
+  manifestSha256: string;
+  missing: number;
+  extra: number;
+  changed: number;
+  changedColumns: Record<string, number>;
+}
+
+const applicationName = (what: string) => `parity:${what}`.slice(0, 63);
+
+function classify(err: unknown): string {
+  if (err instanceof ParityError) return err.name;
+  const e = err as { code?: string; name?: string };
+  if (e?.code === 'ERR_WORKER_OUT_OF_MEMORY') return 'ResourceExhausted';
+  if (e?.name === 'AbortError') return 'Cancelled';
+  const a = classifyPg(err);
+  if (a && a !== 'Other') return a;
+  const b = classifyMysql(err);
+  if (b && b !== 'Other') return b;
+  return 'Other';
+}
+
+/** The one mapper from anything thrown to an ApplicationFailure of our taxonomy. */
+export function toFailure(err: unknown, where: string, secrets: string[] = []): ApplicationFailure {
+  if (err instanceof ApplicationFailure) return err;
+  const type = classify(err);
+  const message = redact(`${where}: ${(err as Error)?.message ?? String(err)}`, secrets);
+  const nonRetryable = NON_RETRYABLE_TYPES.includes(type) || type === 'ResourceExhausted';
+  return ApplicationFailure.create({ message, type, nonRetryable });
+}
+
+async function withEngine<T>(conn: ConnInput, what: string, fn: (e: Engine, url: string) => Promise<T>): Promise<T> {
+  let url: string;
+  try {
+    url = resolveConnection(conn.name, conn.ref);
+  } catch (err) {
+    throw toFailure(err, `connection "${conn.name}"`);
+  }
+  const where = `${what} on "${conn.name}" (${displayUrl(url)})`;
+  let engine: Engine | undefined;
+  try {
+    const e = await openEngine(url, { applicationName: applicationName(what), statementTimeoutMs: 10 * 60_000 });
+    engine = e;
+    return await fn(e, url);
+  } catch (err) {
+    throw toFailure(err, where, passwords(url));
+  } finally {
+    await engine?.close().catch(() => {});
+  }
+}
+
+function passwords(url: string): string[] {
+  try {
+    const p = decodeURIComponent(new URL(url).password);
+    return p ? [p] : [];
+  } catch {
+    return [];
+  }
+}
+
+function heartbeater(): { beat: (d: unknown) => void; stop: () => void } {
+  // heartbeat at most every 2 s with the latest checkpoint, and at least every 5 s (liveness)
+  let latest: unknown = undefined;
+  let last = 0;
+  const beat = (d: unknown) => {
+    latest = d;
+    if (Date.now() - last > 2000) {
+      last = Date.now();
+      heartbeat(d);
+    }
+  };
+  const t = setInterval(() => heartbeat(latest), 5000);
+  return { beat, stop: () => clearInterval(t) };
+}
+
+export function createActivities(deps: WorkerDeps) {
+  return {
+    async introspect(input: { conn: ConnInput; table: string }): Promise<TableSchema> {
+      return withEngine(input.conn, `introspect ${input.table}`, (e) => e.introspect(input.table));
+    },
+
+    async checkSchemas(input: { table: TableSpec; source: TableSchema; target: TableSchema }): Promise<SchemaCheck & { canonicalVersion: number }> {
+      const check = checkSchemas(input.source, input.target);
+      const mask = input.table.mask ?? {};
+      for (const col of Object.keys(mask)) {
+        if (!check.columns.some((c) => c.name === col.toLowerCase())) check.halts.push(`mask: column "${col}" is not in both tables`);
+      }
+      const columns: ColumnPair[] = [];
+      for (const c of check.columns) {
+        const m = mask[c.name];
+        if (m === 'exclude') {
+          if (c.isKey) check.halts.push(`mask: key column "${c.name}" cannot be excluded (use tokenize)`);
+          else check.notCompared.push({ column: c.name, reason: 'masked with exclude' });
+          if (!c.isKey) continue;
+        }
+        columns.push(m === 'tokenize' ? { ...c, mask: 'tokenize' } : c);
+      }
+      if (columns.some((c) => c.mask === 'tokenize') && !deps.maskKey) {
+        check.halts.push('masking: this worker has no PARITY_MASK_KEY, needed to tokenize masked columns');
+      }
+      return { ...check, columns, canonicalVersion: CANONICAL_VERSION };
+    },
+
+    /** the fingerprint of this region's masking key (never the key) */
+    async maskFingerprint(): Promise<string | null> {
+      return deps.maskKey ? maskKeyFingerprint(deps.maskKey) : null;
+    },
+
+    async sampleKeys(input: { conn: ConnInput; schema: TableSchema; n: number; where?: string }): Promise<KeyTuple[]> {
+      return withEngine(input.conn, `sample ${input.schema.table}`, (e) => e.sampleKeys(input.schema, input.n, input.where));
+    },
+
+    /** Segment boundaries from both sides' samples, in canonical key order. */
+    async planSegments(input: { samples: KeyTuple[][]; families: Family[]; segments: number }): Promise<KeyTuple[]> {
+      const all = input.samples.flat().sort((a, b) => compareKeys(a, b, input.families));
+      const uniq: KeyTuple[] = [];
+      for (const k of all) if (!uniq.length || compareKeys(uniq[uniq.length - 1], k, input.families) !== 0) uniq.push(k);
+      const want = Math.max(0, Math.min(input.segments - 1, uniq.length));
+      const out: KeyTuple[] = [];
+      for (let j = 1; j <= want; j++) {
+        const k = uniq[Math.min(uniq.length - 1, Math.floor((j * uniq.length) / (want + 1)))];
+        if (!out.length || compareKeys(out[out.length - 1], k, input.families) < 0) out.push(k);
+      }
+      return out;
+    },
+
+    async digestPartition(input: DigestInput): Promise<DigestResult> {
+      const info = activityInfo();
+      const resumeFrom = (info.heartbeatDetails as DigestCheckpoint | undefined) ?? input.checkpoint;
+      const keyMasked = input.pairs.some((p) => p.isKey && p.mask === 'tokenize');
+      let url: string;
+      try {
+        url = resolveConnection(input.conn.name, input.conn.ref);
+      } catch (err) {
+        throw toFailure(err, `connection "${input.conn.name}"`);
+      }
+      const task: DigestTask = {
+        side: input.side,
+        url,
+        schema: input.schema,
+        pairs: input.pairs,
+        range: input.range,
+        segFrom: input.segFrom,
+        inner: input.inner,
+        where: input.where,
+        fetchSize: input.level >= 3 ? Math.min(input.fetchSize, LEVEL3_FETCH) : input.fetchSize,
+        maskKey: deps.maskKey?.toString('hex'),
+        applicationName: applicationName(`digest ${input.side} ${input.label}`),
+        checkpoint: keyMasked ? undefined : resumeFrom,
+        keyMasked,
+      };
+      const hb = heartbeater();
+      const signal = Context.current().cancellationSignal;
+      try {
+        const usePool = deps.pool && input.level <= 1;
+        const result = usePool
+          ? await deps.pool!.digest(task, hb.beat, signal)
+          : await digestPartition(task, hb.beat, signal);
+        deps.metrics?.rowsHashed(input.side, result.rowsReadNow);
+        deps.metrics?.partitionDone(input.side);
+        return result;
+      } catch (err) {
+        const f = toFailure(err, `digest ${input.side} ${input.label} on "${input.conn.name}" (${displayUrl(url)})`, passwords(url));
+        deps.metrics?.error(f.type ?? 'Other');
+        throw f;
+      } finally {
+        hb.stop();
+      }
+    },
+
+    /** Row-level comparison of unequal segments; both connections must be open to this worker. */
+    async compareSegments(input: CompareInput): Promise<CompareOutput> {
+      const records: DiffRecord[] = [];
+      const rowsRefetched = { source: 0, target: 0 };
+      const hb = heartbeater();
+      try {
+        await withEngine(input.source, `refine ${input.table}`, (se) =>
+          withEngine(input.target, `refine ${input.table}`, async (te) => {
+            for (const range of input.ranges) {
+              const n = await compareRange(
+                { engine: se, schema: input.source.schema },
+                { engine: te, schema: input.target.schema },
+                range,
+                { table: input.table, pairs: input.pairs, where: input.where, fetchSize: input.fetchSize, maskKey: deps.maskKey, signal: Context.current().cancellationSignal },
+                records,
+              );
+              rowsRefetched.source += n.source;
+              rowsRefetched.target += n.target;
+              hb.beat({ rowsRefetched });
+            }
+          }),
+        );
+      } finally {
+        hb.stop();
+      }
+      writeBatch(input.runId, input.table, input.batch, records);
+      const count = (k: string) => records.filter((r) => r.kind === k).length;
+      return {
+        missing: count('missing_in_target'),
+        extra: count('extra_in_target'),
+        changed: count('changed'),
+        rowsRefetched,
+        keys: records.length <= 10_000 ? records.map((r) => r.key) : undefined,
+      };
+    },
+
+    /** Assembles the table's delta manifest (sorted by key) and its checkpoint manifest. */
+    async finalizeTable(input: FinalizeInput & { families: Family[]; inFlight?: KeyTuple[] }): Promise<FinalizeOutput> {
+      const inFlight = new Set((input.inFlight ?? []).map((k) => JSON.stringify(k)));
+      const records = readBatches(input.runId, input.table)
+        .filter((r) => !inFlight.has(JSON.stringify(r.key)))
+        .sort((a, b) => compareKeys(a.key, b.key, input.families));
+      const body = records.map(recordLine).join('');
+      const manifestPath = writeTableFile(input.runId, input.table, 'manifest.jsonl', body);
+      const manifestSha256 = createHash('sha256').update(body).digest('hex');
+      writeTableFile(
+        input.runId,
+        input.table,
+        'checkpoints.jsonl',
+        input.checkpoints.map((c) => JSON.stringify({ canonicalVersion: CANONICAL_VERSION, ...(c as object) }) + '\n').join(''),
+      );
+      writeTableFile(input.runId, input.table, 'audit.json', JSON.stringify({ ...input.audit, manifestSha256 }, null, 2));
+      const changedColumns: Record<string, number> = {};
+      for (const r of records) for (const c of r.columns) changedColumns[c] = (changedColumns[c] ?? 0) + 1;
+      const count = (k: string) => records.filter((r) => r.kind === k).length;
+      return { manifestPath, manifestSha256, missing: count('missing_in_target'), extra: count('extra_in_target'), changed: count('changed'), changedColumns };
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

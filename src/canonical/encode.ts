@@ -1,0 +1,194 @@
+// Raw driver value → type-tagged canonical bytes, one function per family (R11–R31), and
+// raw key value → R10/R10a key text. Built once per column; runs for every row.
+
+import type { ColumnInfo, Family } from '../core/types';
+import { isFloat32 } from './families';
+import { canonicalJson } from './json';
+import { normalizeDecimal, normalizeInt } from './numbers';
+import { normalizeTime, normalizeTimestamp, normalizeTimestamptz } from './temporal';
+
+/** First byte of every canonical value. NULL's tag differs from all others (R11). */
+export const TAG = {
+  NULL: 0x00,
+  INT: 0x01,
+  DECIMAL: 0x02,
+  FLOAT: 0x03,
+  BOOL: 0x04,
+  TEXT: 0x05,
+  CHAR: 0x06,
+  BINARY: 0x07,
+  UUID: 0x08,
+  JSON: 0x09,
+  DATE: 0x0a,
+  TIME: 0x0b,
+  TIMESTAMP: 0x0c,
+  TIMESTAMPTZ: 0x0d,
+  ENUM: 0x0e,
+  /** values only one engine can hold (R31): a text label after the tag */
+  EDGE: 0x7f,
+} as const;
+
+export const NULL_BYTES: Buffer = Buffer.from([TAG.NULL]);
+
+export type RawScalar = string | Buffer;
+export type ValueEncoder = (raw: RawScalar) => Buffer;
+export type KeyEncoder = (raw: RawScalar) => string;
+
+function tagged(tag: number, text: string): Buffer {
+  return Buffer.from(String.fromCharCode(tag) + text, 'utf8');
+}
+
+function edge(label: string): Buffer {
+  return tagged(TAG.EDGE, label);
+}
+
+function asText(raw: RawScalar): string {
+  return typeof raw === 'string' ? raw : raw.toString('utf8');
+}
+
+function asBytes(raw: RawScalar): Buffer {
+  if (typeof raw !== 'string') return raw;
+  // PostgreSQL bytea text output (bytea_output = hex)
+  if (raw.charCodeAt(0) === 92 && raw.charCodeAt(1) === 120) return Buffer.from(raw.slice(2), 'hex');
+  return Buffer.from(raw, 'utf8');
+}
+
+function stripTrailingSpaces(s: string): string {
+  let end = s.length;
+  while (end > 0 && s.charCodeAt(end - 1) === 32) end--;
+  return end === s.length ? s : s.slice(0, end);
+}
+
+/** 0/1 for booleans from either engine ('t'/'f', 'true'/'false', '1'/'0'), else undefined. */
+function boolBit(s: string): 0 | 1 | undefined {
+  switch (s) {
+    case 't':
+    case 'true':
+    case '1':
+      return 1;
+    case 'f':
+    case 'false':
+    case '0':
+      return 0;
+    default:
+      return undefined;
+  }
+}
+
+/** Canonical bytes encoder for one column side (non-NULL values only; NULL is NULL_BYTES). */
+export function valueEncoder(family: Family, col: ColumnInfo): ValueEncoder {
+  switch (family) {
+    case 'int':
+      return (raw) => {
+        const s = asText(raw);
+        const n = normalizeInt(s);
+        return n === undefined ? edge('int:' + s) : tagged(TAG.INT, n);
+      };
+    case 'decimal':
+      return (raw) => {
+        const s = asText(raw);
+        const n = normalizeDecimal(s);
+        // PostgreSQL NaN / ±Infinity (R31): their own values, never equal to a MariaDB DECIMAL
+        return n === undefined ? edge('decimal:' + s) : tagged(TAG.DECIMAL, n);
+      };
+    case 'float': {
+      const f32 = isFloat32(col);
+      return (raw) => {
+        const s = asText(raw);
+        let v = parseFloat(s);
+        if (!Number.isFinite(v) || !isFloatText(s)) return edge('float:' + s); // NaN, ±Infinity (R31)
+        if (f32) v = Math.fround(v);
+        if (v === 0) v = 0; // -0 = 0 (R14)
+        const b = Buffer.allocUnsafe(9);
+        b[0] = TAG.FLOAT;
+        b.writeDoubleBE(v, 1);
+        return b;
+      };
+    }
+    case 'bool':
+      return (raw) => {
+        const s = asText(raw);
+        const bit = boolBit(s);
+        if (bit !== undefined) return tagged(TAG.BOOL, bit ? '1' : '0');
+        // MariaDB TINYINT(1) holding 2, -1, …: differs from true and false (R15)
+        return tagged(TAG.BOOL, 'int:' + (normalizeInt(s) ?? s));
+      };
+    case 'text':
+      return (raw) => tagged(TAG.TEXT, asText(raw));
+    case 'enum':
+      return (raw) => tagged(TAG.ENUM, asText(raw));
+    case 'char':
+      return (raw) => tagged(TAG.CHAR, stripTrailingSpaces(asText(raw)));
+    case 'uuid':
+      return (raw) => tagged(TAG.UUID, asText(raw));
+    case 'binary':
+      return (raw) => {
+        const bytes = asBytes(raw);
+        const b = Buffer.allocUnsafe(bytes.length + 1);
+        b[0] = TAG.BINARY;
+        bytes.copy(b, 1);
+        return b;
+      };
+    case 'json':
+      return (raw) => {
+        const s = asText(raw);
+        const c = canonicalJson(s);
+        // text that is not JSON (a LONGTEXT without a check) is its own value, never a crash
+        return c === undefined ? edge('json-invalid:' + s) : tagged(TAG.JSON, c);
+      };
+    case 'date':
+      // both engines print ISO dates; BC, infinity, 5-digit years (PostgreSQL) and zero
+      // dates (MariaDB) keep their own text, so they never equal a value of the other engine
+      return (raw) => tagged(TAG.DATE, asText(raw));
+    case 'time':
+      return (raw) => tagged(TAG.TIME, normalizeTime(asText(raw)));
+    case 'timestamp':
+      return (raw) => tagged(TAG.TIMESTAMP, normalizeTimestamp(asText(raw)));
+    case 'timestamptz':
+      return (raw) => tagged(TAG.TIMESTAMPTZ, normalizeTimestamptz(asText(raw)));
+    default:
+      return (raw) => edge('unsupported:' + asText(raw));
+  }
+}
+
+/** Decimal-looking float text (rules out hex, 'Infinity', trailing garbage). */
+function isFloatText(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46 || c === 101 || c === 69)) return false;
+  }
+  return true;
+}
+
+/** R10/R10a key text for one key column side. */
+export function keyEncoder(family: Family): KeyEncoder {
+  switch (family) {
+    case 'int':
+      return (raw) => {
+        const s = asText(raw);
+        return normalizeInt(s) ?? s;
+      };
+    case 'decimal':
+      return (raw) => {
+        const s = asText(raw);
+        return normalizeDecimal(s) ?? s;
+      };
+    case 'bool':
+      return (raw) => {
+        const s = asText(raw);
+        const bit = boolBit(s);
+        return bit === 1 ? 'true' : bit === 0 ? 'false' : (normalizeInt(s) ?? s);
+      };
+    case 'char':
+      return (raw) => stripTrailingSpaces(asText(raw));
+    case 'binary':
+      return (raw) => asBytes(raw).toString('hex');
+    case 'timestamp':
+      return (raw) => normalizeTimestamp(asText(raw));
+    case 'timestamptz':
+      return (raw) => normalizeTimestamptz(asText(raw));
+    default:
+      // text, uuid (exact text: an uppercase target uuid is a different key, R19), date
+      return asText;
+  }
+}

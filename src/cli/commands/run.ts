@@ -1,0 +1,169 @@
+// parity run: build the run spec, start reconcileRun, follow progress, print the summary,
+// copy the manifest, and choose the exit code (0 identical, 1 differences, 2 undecided).
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { loadConfigFile, specFromConfig, urlDialect } from '../../config/load';
+import type { RunSpec } from '../../config/schema';
+import { BadConfig } from '../../errors';
+import { readTableFile } from '../../report/store';
+import { runWorkflowId, WORKFLOW_TASK_QUEUE, tableWorkflowId } from '../../temporal/names';
+import type { RunSummary } from '../../../workflows/types';
+import { ensureWorker, reachTemporal, stderr, type GlobalOptions } from '../context';
+import { followProgress } from '../progress';
+import { exitCodeOf, formatSummary } from '../summary';
+
+export interface RunOptions extends GlobalOptions {
+  source?: string;
+  target?: string;
+  table?: string[];
+  config?: string;
+  out?: string;
+  json?: boolean;
+  mode?: 'auto' | 'extract' | 'pushdown';
+  mask?: string[];
+  detach?: boolean;
+  resumeFrom?: string;
+  where?: string;
+  runId?: string;
+  segmentRows?: number;
+  partitionRows?: number;
+  concurrency?: number;
+  recheckAfter?: number;
+}
+
+export function newRunId(): string {
+  const d = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${d}-${randomBytes(3).toString('hex')}`;
+}
+
+export function buildSpec(o: RunOptions): RunSpec {
+  const runId = o.runId ?? newRunId();
+  const options = {
+    ...(o.mode ? { mode: o.mode } : {}),
+    ...(o.segmentRows ? { segmentRows: o.segmentRows } : {}),
+    ...(o.partitionRows ? { partitionRows: o.partitionRows } : {}),
+    ...(o.concurrency ? { concurrency: o.concurrency } : {}),
+    ...(o.recheckAfter !== undefined ? { recheckAfterSeconds: o.recheckAfter } : {}),
+    ...(o.resumeFrom ? { resumeFrom: o.resumeFrom } : {}),
+  };
+  if (o.config) {
+    if (o.source || o.target || o.table?.length) throw new BadConfig('give either --config or --source/--target/--table, not both');
+    return specFromConfig(loadConfigFile(o.config), { mask: o.mask, options, runId });
+  }
+  const missing = [!o.source && '--source URL', !o.target && '--target URL', !o.table?.length && '--table NAME'].filter(Boolean);
+  if (missing.length) throw new BadConfig(`missing ${missing.join(', ')} (or give --config FILE)`);
+  const connections = {
+    source: { url: o.source!, region: 'local' },
+    target: { url: o.target!, region: 'local' },
+  };
+  for (const [name, c] of Object.entries(connections)) urlDialect(c.url, `--${name}`);
+  return specFromConfig(
+    {
+      connections,
+      policies: {},
+      tables: o.table!.map((table) => ({ source: 'source', target: 'target', table, where: o.where, tags: {}, mask: {} })),
+      options: {},
+    },
+    { mask: o.mask, options, runId },
+  );
+}
+
+export async function runCommand(o: RunOptions): Promise<number> {
+  const spec = buildSpec(o);
+  const { client, uiUrl } = await reachTemporal(o, { startLocal: true });
+  const regions = [...new Set(Object.values(spec.connections).map((c) => c.region))];
+  const worker = o.detach ? undefined : await ensureWorker(client, o, regions);
+  const workflowId = runWorkflowId(spec.runId!);
+  const handle = await client.workflow.start('reconcileRun', {
+    taskQueue: WORKFLOW_TASK_QUEUE,
+    workflowId,
+    args: [{ spec }],
+    memo: { tables: spec.tables.map((t) => t.name) },
+  });
+  if (o.detach) {
+    if (o.json) process.stdout.write(JSON.stringify({ workflowId, status: 'started' }) + '\n');
+    else process.stdout.write(`${workflowId}\n`);
+    return 0;
+  }
+  if (!o.json) stderr(`started ${workflowId}${uiUrl ? `  (Web UI: ${uiUrl}/namespaces/default/workflows/${encodeURIComponent(workflowId)})` : ''}`);
+  const outcome = await waitWithInterrupt(client, handle, spec, !o.json);
+  try {
+    if (outcome === 'detached') {
+      stderr(`detached; the run goes on. Follow it with: parity status ${workflowId} --wait`);
+      return 0;
+    }
+    const summary = outcome as RunSummary;
+    return finish(summary, workflowId, o);
+  } finally {
+    worker?.shutdown();
+  }
+}
+
+export function finish(summary: RunSummary, workflowId: string, o: { json?: boolean; out?: string }): number {
+  if (o.out) {
+    const body = summary.tables.map((t) => readTableFile(summary.runId, t.table, 'manifest.jsonl') ?? '').join('');
+    writeFileSync(o.out, body);
+  }
+  const code = exitCodeOf(summary);
+  if (o.json) process.stdout.write(JSON.stringify(jsonView(summary, workflowId)) + '\n');
+  else process.stdout.write(formatSummary(summary, workflowId) + (o.out ? `\nmanifest written to ${o.out}\n` : '\n'));
+  return code;
+}
+
+export function jsonView(summary: RunSummary, workflowId: string) {
+  return {
+    workflowId,
+    status: summary.status,
+    tables: summary.tables.map((t) => ({
+      table: t.table,
+      status: t.status,
+      sourceRows: t.sourceRows,
+      targetRows: t.targetRows,
+      missing: t.missing,
+      extra: t.extra,
+      changed: t.changed,
+      rowsRead: t.rowsRead,
+      rowsRefetched: t.rowsRefetched,
+      mode: t.mode,
+      fallbackLevel: t.fallbackLevel,
+      durationMs: t.durationMs,
+      ...(t.inFlight ? { inFlight: t.inFlight } : {}),
+      ...(t.error ? { error: t.error } : {}),
+    })),
+  };
+}
+
+/** Waits for the result; Ctrl-C asks whether to cancel the run or detach from it. */
+async function waitWithInterrupt(client: Client, handle: WorkflowHandle, spec: RunSpec, showProgress: boolean): Promise<RunSummary | 'detached'> {
+  const stop = showProgress ? followProgress(client, spec.tables.map((t) => tableWorkflowId(spec.runId!, t.name))) : () => {};
+  let onSigint: () => void = () => {};
+  const interrupted = new Promise<'detached' | 'cancelled'>((resolve) => {
+    onSigint = () => {
+      stop();
+      if (process.stdin.isTTY) {
+        const rl = createInterface({ input: process.stdin, output: process.stderr });
+        rl.question('\nCancel the run [c] or detach and let it go on [d]? ', (a) => {
+          rl.close();
+          resolve(a.trim().toLowerCase().startsWith('c') ? 'cancelled' : 'detached');
+        });
+      } else {
+        resolve('cancelled');
+      }
+    };
+    process.once('SIGINT', onSigint);
+  });
+  try {
+    const r = await Promise.race([handle.result() as Promise<RunSummary>, interrupted]);
+    if (r === 'cancelled') {
+      await handle.cancel();
+      stderr(`cancelled ${handle.workflowId}`);
+      throw Object.assign(new Error('cancelled by the user'), { exitCode: 130 });
+    }
+    return r;
+  } finally {
+    stop();
+    process.removeListener('SIGINT', onSigint);
+  }
+}

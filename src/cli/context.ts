@@ -1,0 +1,65 @@
+// What commands share: reaching Temporal (starting a local dev server when none answers),
+// making sure a worker polls, and formatting errors.
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { connectClient, temporalAddress, type TemporalTarget } from '../temporal/client';
+import { ensureLocalServer, splitAddress } from '../temporal/server';
+import { taskQueueFor, WORKFLOW_TASK_QUEUE } from '../temporal/names';
+import { createWorker, type RunningWorker } from '../temporal/worker';
+import { Unreachable } from '../errors';
+
+export interface GlobalOptions extends TemporalTarget {
+  temporal?: string;
+}
+
+export const stderr = (m: string) => process.stderr.write(m + '\n');
+
+export function target(o: GlobalOptions): TemporalTarget {
+  return { ...o, address: o.temporal ?? o.address };
+}
+
+/** Connects to Temporal; when no address was given and none answers locally, starts the dev server. */
+export async function reachTemporal(o: GlobalOptions, opts: { startLocal: boolean }): Promise<{ client: Client; uiUrl?: string; address: string }> {
+  const t = target(o);
+  const explicit = t.address ?? process.env.PARITY_TEMPORAL_ADDRESS;
+  let uiUrl: string | undefined;
+  if (!explicit && opts.startLocal) {
+    const s = await ensureLocalServer({ log: stderr });
+    uiUrl = s.uiUrl;
+  }
+  const address = temporalAddress(t);
+  try {
+    return { client: await connectClient(t), uiUrl, address };
+  } catch (err) {
+    const [host, port] = splitAddress(address);
+    throw new Unreachable(`cannot reach the Temporal server at ${host}:${port}: ${(err as Error).message}`);
+  }
+}
+
+async function hasPollers(client: Client, queue: string, type: temporal.api.enums.v1.TaskQueueType): Promise<boolean> {
+  const r = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: queue }, taskQueueType: type });
+  const recent = Date.now() - 70_000;
+  return (r.pollers ?? []).some((p) => !p.lastAccessTime?.seconds || Number(p.lastAccessTime.seconds) * 1000 > recent);
+}
+
+/** Starts an in-process worker when nothing polls the queues this run needs. */
+export async function ensureWorker(client: Client, o: GlobalOptions, regions: string[]): Promise<RunningWorker | undefined> {
+  const T = temporal.api.enums.v1.TaskQueueType;
+  const needed: boolean[] = await Promise.all([
+    hasPollers(client, WORKFLOW_TASK_QUEUE, T.TASK_QUEUE_TYPE_WORKFLOW),
+    ...regions.map((r) => hasPollers(client, taskQueueFor(r), T.TASK_QUEUE_TYPE_ACTIVITY)),
+  ]);
+  if (needed.every(Boolean)) return undefined;
+  if (regions.length > 1 || (regions[0] ?? 'local') !== 'local') {
+    const missing = regions.filter((_, i) => !needed[i + 1]);
+    if (missing.length) stderr(`note: no worker polls ${missing.map(taskQueueFor).join(', ')}; start one with: parity worker --region ${missing[0]}`);
+    if (missing.length && !missing.includes('local')) return undefined;
+  }
+  const w = await createWorker({ ...target(o), region: 'local' });
+  void w.run().catch((err) => stderr(`in-process worker stopped: ${(err as Error).message}`));
+  return w;
+}
+
+export function isNotFound(err: unknown): boolean {
+  return err instanceof WorkflowNotFoundError || (err as { code?: number })?.code === 5;
+}

@@ -1,0 +1,87 @@
+// Segment arithmetic: workflow-safe, pure. A segment digest is (row count, sum of row
+// digests mod 2^128); sums travel as 32-char lowercase hex (the JSON converter drops bigint).
+import type { KeyRange, KeyTuple } from './types';
+
+const MOD = 1n << 128n;
+export const ZERO_SUM = '0'.repeat(32);
+
+export function addSums(a: string, b: string): string {
+  return ((BigInt('0x' + a) + BigInt('0x' + b)) % MOD).toString(16).padStart(32, '0');
+}
+
+export interface SegmentDigest {
+  /** segment index in the table's plan */
+  i: number;
+  /** rows */
+  n: number;
+  /** sum of row digests mod 2^128, hex */
+  s: string;
+}
+
+/** Adds per-partition segment digests into one digest per segment index. */
+export function mergeSegmentDigests(parts: SegmentDigest[][]): Map<number, { n: number; s: string }> {
+  const out = new Map<number, { n: number; s: string }>();
+  for (const part of parts) {
+    for (const d of part) {
+      const cur = out.get(d.i);
+      if (cur) out.set(d.i, { n: cur.n + d.n, s: addSums(cur.s, d.s) });
+      else out.set(d.i, { n: d.n, s: d.s });
+    }
+  }
+  return out;
+}
+
+/** Segment indexes whose digests differ between the two sides (absent = empty). */
+export function unequalSegments(source: Map<number, { n: number; s: string }>, target: Map<number, { n: number; s: string }>): number[] {
+  const all = new Set([...source.keys(), ...target.keys()]);
+  const out: number[] = [];
+  for (const i of all) {
+    const a = source.get(i) ?? { n: 0, s: ZERO_SUM };
+    const b = target.get(i) ?? { n: 0, s: ZERO_SUM };
+    if (a.n !== b.n || a.s !== b.s) out.push(i);
+  }
+  return out.sort((x, y) => x - y);
+}
+
+/** Segment i covers [boundaries[i-1], boundaries[i]); the ends are open. */
+export function segmentRange(boundaries: KeyTuple[], i: number): KeyRange {
+  return { lo: i > 0 ? boundaries[i - 1] : undefined, hi: i < boundaries.length ? boundaries[i] : undefined };
+}
+
+export interface Partition {
+  /** first segment index (inclusive) */
+  from: number;
+  /** last segment index (exclusive) */
+  to: number;
+}
+
+/** Groups consecutive segments into partitions of about `perPartition` segments. */
+export function partitionSegments(segmentCount: number, perPartition: number): Partition[] {
+  const out: Partition[] = [];
+  const step = Math.max(1, perPartition);
+  for (let from = 0; from < segmentCount; from += step) out.push({ from, to: Math.min(segmentCount, from + step) });
+  return out;
+}
+
+/** The key range a partition covers. */
+export function partitionRange(boundaries: KeyTuple[], p: Partition): KeyRange {
+  return { lo: segmentRange(boundaries, p.from).lo, hi: segmentRange(boundaries, p.to - 1).hi };
+}
+
+/** Splits one partition in two (fallback level 1); a single segment cannot be split. */
+export function splitPartition(p: Partition): Partition[] {
+  if (p.to - p.from < 2) return [p];
+  const mid = p.from + Math.floor((p.to - p.from) / 2);
+  return [{ from: p.from, to: mid }, { from: mid, to: p.to }];
+}
+
+/** Groups a sorted list of segment indexes into runs of consecutive indexes, each at most maxLen long. */
+export function consecutiveRuns(indexes: number[], maxLen: number): Partition[] {
+  const out: Partition[] = [];
+  for (const i of indexes) {
+    const last = out[out.length - 1];
+    if (last && last.to === i && last.to - last.from < maxLen) last.to = i + 1;
+    else out.push({ from: i, to: i + 1 });
+  }
+  return out;
+}

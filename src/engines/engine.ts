@@ -1,0 +1,50 @@
+// The port every database engine implements. Workflows never see it; activities and the
+// digest code use it. Values are read losslessly: strings or Buffers, never JS Number/Date.
+
+import type { Dialect, KeyRange, KeyTuple, TableSchema } from '../core/types';
+
+/** One raw value as the driver delivered it: text, bytes (binary columns), or NULL. */
+export type RawValue = string | Buffer | null;
+export type RawRow = RawValue[];
+
+export interface ScanRequest {
+  schema: TableSchema;
+  /** columns to select, in this order (key columns first, in key order) */
+  columns: string[];
+  /** restrict to this canonical-key range */
+  range: KeyRange;
+  /** resume: only keys strictly after this one (checkpoint) */
+  after?: KeyTuple;
+  /** extra user predicate, applied verbatim on both sides (validated beforehand) */
+  where?: string;
+  /** rows per batch delivered to the consumer */
+  fetchSize: number;
+  /** aborting cancels the running query on the server */
+  signal?: AbortSignal;
+}
+
+export interface OpenOptions {
+  /** shows in pg_stat_activity.application_name / MariaDB connection attributes */
+  applicationName: string;
+  /** per-statement timeout */
+  statementTimeoutMs?: number;
+}
+
+export interface Engine {
+  readonly dialect: Dialect;
+  /** host:port, for messages (never the password) */
+  readonly endpoint: string;
+  introspect(table: string): Promise<TableSchema>;
+  /**
+   * Rows whose key lies in the range, in canonical key order (byte order of R10a key text
+   * for text keys, numeric for numbers, chronological for temporal keys — the order of
+   * compareKeys in src/canonical), each row's values in request.columns order.
+   * Runs inside a READ ONLY transaction with a consistent snapshot.
+   */
+  scan(request: ScanRequest): AsyncIterable<RawRow[]>;
+  /** up to n key tuples spread over the table (for partition planning), unordered */
+  sampleKeys(schema: TableSchema, n: number, where?: string): Promise<KeyTuple[]>;
+  /** exact row count in a range (and under where) */
+  count(schema: TableSchema, range: KeyRange, where?: string): Promise<number>;
+  close(): Promise<void>;
+}

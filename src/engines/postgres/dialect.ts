@@ -1,0 +1,135 @@
+// PostgreSQL SQL pieces: quoting, key-order expressions, typed key bounds. No I/O.
+
+import type { ColumnInfo, KeyRange, KeyTuple, TableSchema } from '../../core/types';
+import { baseTypeName } from '../../canonical';
+import { boundSql, type BoundValue, type KeyBoundColumn } from '../../canonical/bounds';
+
+export function quoteIdent(name: string): string {
+  return '"' + name.replace(/"/g, '""') + '"';
+}
+
+/** 'sales.orders' → {schema: 'sales', name: 'orders'}; unqualified → public. */
+export function splitTableName(table: string): { schema: string; name: string } {
+  const dot = table.indexOf('.');
+  if (dot < 0) return { schema: 'public', name: table };
+  return { schema: table.slice(0, dot), name: table.slice(dot + 1) };
+}
+
+export function quoteTable(schema: string, name: string): string {
+  return quoteIdent(schema) + '.' + quoteIdent(name);
+}
+
+/** The column's real SQL name (introspection keeps it when it is not all lowercase). */
+export function sqlName(col: ColumnInfo): string {
+  return typeof col.detail?.sqlName === 'string' ? col.detail.sqlName : col.name;
+}
+
+const INT_RANGE: Record<string, [bigint, bigint]> = {
+  smallint: [-32768n, 32767n],
+  integer: [-2147483648n, 2147483647n],
+  bigint: [-9223372036854775808n, 9223372036854775807n],
+};
+
+/** Select-list expression: float4 widened to float8 so its text is exact (R14). */
+export function selectExpr(col: ColumnInfo): string {
+  const q = quoteIdent(sqlName(col));
+  return baseTypeName(col.nativeType) === 'real' ? `${q}::float8` : q;
+}
+
+/** ORDER BY / comparison expression in canonical key order. */
+export function keyExpr(col: ColumnInfo): string {
+  const q = quoteIdent(sqlName(col));
+  switch (col.family) {
+    case 'text':
+    case 'char':
+    case 'enum':
+      return `${q} COLLATE "C"`;
+    case 'uuid':
+      // a uuid column orders by bytes = lowercase text order; a text column needs "C"
+      return baseTypeName(col.nativeType) === 'uuid' ? q : `${q} COLLATE "C"`;
+    default:
+      return q;
+  }
+}
+
+/** How one key column's bound values are made representable and bound. */
+export function keyBoundColumn(col: ColumnInfo): KeyBoundColumn {
+  const base = baseTypeName(col.nativeType);
+  const family = col.family;
+  const cast = (p: string): string => {
+    switch (family) {
+      case 'int':
+        return `${p}::${base === 'smallint' || base === 'integer' || base === 'bigint' ? base : 'numeric'}`;
+      case 'decimal':
+        return `${p}::numeric`;
+      case 'bool':
+        return base === 'boolean' ? `${p}::boolean` : `${p}::bigint`;
+      case 'uuid':
+        return base === 'uuid' ? `${p}::uuid` : `${p}::text COLLATE "C"`;
+      case 'date':
+        return `${p}::date`;
+      case 'timestamp':
+        return `${p}::timestamp`;
+      case 'timestamptz':
+        return `${p}::timestamptz`; // session TimeZone is UTC
+      case 'binary':
+        return `${p}::bytea`;
+      case 'char':
+        return base === 'character' || base === 'bpchar' ? `${p}::bpchar COLLATE "C"` : `${p}::text COLLATE "C"`;
+      default:
+        return `${p}::text COLLATE "C"`;
+    }
+  };
+  return {
+    family,
+    dialect: 'postgres',
+    intRange: INT_RANGE[base],
+    isUuidType: base === 'uuid',
+    isBoolType: base === 'boolean',
+    cast,
+    toParam: (v: BoundValue) => (family === 'binary' ? '\\x' + v : v),
+  };
+}
+
+export interface WhereClause {
+  sql: string;
+  params: unknown[];
+}
+
+/**
+ * WHERE text for a key range (lo inclusive, hi exclusive) and a resume point (after,
+ * exclusive), using row-value comparison so composite keys follow the canonical order.
+ */
+export function rangeWhere(keyCols: ColumnInfo[], range: KeyRange, after: KeyTuple | undefined, where: string | undefined, firstParam = 1): WhereClause {
+  const params: unknown[] = [];
+  const placeholder = () => `$${firstParam + params.length}`;
+  const parts: string[] = [];
+  const cols = keyCols.map(keyBoundColumn);
+  const exprs = keyCols.map(keyExpr);
+  const add = (tuple: KeyTuple | undefined, op: '>=' | '>' | '<') => {
+    if (!tuple) return;
+    const s = boundSql(cols, exprs, tuple, op, (v, c) => {
+      const ph = placeholder();
+      params.push(c.toParam(v));
+      return c.cast(ph, v);
+    });
+    if (s !== 'TRUE') parts.push(s);
+  };
+  add(range.lo, '>=');
+  add(after, '>');
+  add(range.hi, '<');
+  if (where) parts.push(`(${where})`);
+  return { sql: parts.length ? 'WHERE ' + parts.join(' AND ') : '', params };
+}
+
+export function orderBy(keyCols: ColumnInfo[]): string {
+  return 'ORDER BY ' + keyCols.map(keyExpr).join(', ');
+}
+
+export function keyColumns(schema: TableSchema): ColumnInfo[] {
+  return schema.primaryKey.map((k) => {
+    const c = schema.columns.find((x) => x.name === k.toLowerCase());
+    if (!c) throw new Error(`key column "${k}" not in schema of ${schema.table}`);
+    return c;
+  });
+}

@@ -1,0 +1,257 @@
+// PostgreSQL engine over `pg`: read-only UTC sessions, every value as server text, scans
+// as cursors in REPEATABLE READ READ ONLY transactions, cancellation via pg_cancel_backend.
+
+import pg from 'pg';
+import QueryStream from 'pg-query-stream';
+import type { ConnectionOptions } from 'tls';
+import type { ColumnInfo, KeyRange, KeyTuple, TableSchema } from '../../core/types';
+import { familyOf, makeKeyEncoder } from '../../canonical';
+import type { Engine, OpenOptions, RawRow, ScanRequest } from '../engine';
+import { keyColumns, orderBy, quoteIdent, quoteTable, rangeWhere, selectExpr, splitTableName, sqlName } from './dialect';
+import { engineError } from './errors';
+
+export interface PgConnConfig {
+  host: string;
+  port: number;
+  user: string;
+  password?: string;
+  database: string;
+  ssl: false | ConnectionOptions;
+}
+
+/** Every value arrives as the server's text: no Date, no Number, no JSON.parse. */
+const TEXT_TYPES = { getTypeParser: () => (v: string) => v };
+
+/** Session settings that make text output canonical-friendly and the session read-only. */
+const SESSION_OPTIONS = [
+  'default_transaction_read_only=on',
+  'TimeZone=UTC',
+  'DateStyle=ISO,YMD',
+  'IntervalStyle=postgres',
+  'extra_float_digits=3', // shortest round-trip float text (R14)
+  'bytea_output=hex',
+  'client_encoding=UTF8',
+]
+  .map((o) => `-c ${o}`)
+  .join(' ');
+
+export class PostgresEngine implements Engine {
+  readonly dialect = 'postgres' as const;
+  readonly endpoint: string;
+  private readonly pool: pg.Pool;
+  private readonly clientConfig: pg.ClientConfig;
+
+  constructor(cfg: PgConnConfig, opts: OpenOptions) {
+    this.endpoint = `${cfg.host}:${cfg.port}`;
+    this.clientConfig = {
+      host: cfg.host,
+      port: cfg.port,
+      user: cfg.user,
+      password: cfg.password,
+      database: cfg.database,
+      ssl: cfg.ssl,
+      application_name: opts.applicationName,
+      statement_timeout: opts.statementTimeoutMs,
+      options: SESSION_OPTIONS,
+      types: TEXT_TYPES,
+      connectionTimeoutMillis: 30_000,
+    };
+    this.pool = new pg.Pool({ ...this.clientConfig, max: 8, idleTimeoutMillis: 10_000 });
+    // an idle client's socket error must not crash the process; the next query reports it
+    this.pool.on('error', () => {});
+  }
+
+  private async query(text: string, params: unknown[] = []): Promise<string[][]> {
+    const r = await this.pool.query({ text, values: params, rowMode: 'array', types: TEXT_TYPES });
+    return r.rows as string[][];
+  }
+
+  private async resolveTable(table: string): Promise<{ oid: string; schema: string; name: string; reltuples: string }> {
+    const candidates: { schema: string; name: string }[] = [];
+    if (table.includes('.')) candidates.push({ schema: 'public', name: table });
+    candidates.push(splitTableName(table));
+    const lower = splitTableName(table.toLowerCase());
+    candidates.push(lower);
+    for (const c of candidates) {
+      const rows = await this.query(
+        `SELECT c.oid::text, n.nspname, c.relname, c.reltuples::text
+           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')`,
+        [c.schema, c.name],
+      );
+      if (rows.length) return { oid: rows[0][0], schema: rows[0][1], name: rows[0][2], reltuples: rows[0][3] };
+    }
+    throw engineError(`table "${table}" not found in postgres at ${this.endpoint}`, 'TableNotFound', { code: '42P01' });
+  }
+
+  async introspect(table: string): Promise<TableSchema> {
+    const t = await this.resolveTable(table);
+    const [db] = await this.query(
+      `SELECT pg_encoding_to_char(encoding), datcollate FROM pg_database WHERE datname = current_database()`,
+    );
+    const cols = await this.query(
+      `SELECT a.attname,
+              format_type(bt.oid, CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END),
+              (NOT a.attnotnull)::text, bt.typtype::text, bt.typcategory::text, coll.collname
+         FROM pg_attribute a
+         JOIN pg_type t ON t.oid = a.atttypid
+         JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END
+         LEFT JOIN pg_collation coll ON coll.oid = a.attcollation
+        WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped
+        ORDER BY a.attnum`,
+      [t.oid],
+    );
+    const pk = await this.query(
+      `SELECT a.attname
+         FROM pg_index i
+         CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+         JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+        WHERE i.indrelid = $1::oid AND i.indisprimary
+        ORDER BY k.ord`,
+      [t.oid],
+    );
+    const columns: ColumnInfo[] = cols.map(([attname, type, nullable, typtype, typcategory, collname]) => {
+      const detail: Record<string, string | number | boolean> = {};
+      if (attname !== attname.toLowerCase()) detail.sqlName = attname;
+      if (typtype === 'e') detail.enum = true;
+      if (typcategory === 'A') detail.array = true;
+      const mod = /\((\d+)(?:,(\d+))?\)/.exec(type);
+      if (mod && type.startsWith('numeric')) {
+        detail.precision = Number(mod[1]);
+        detail.scale = Number(mod[2] ?? 0);
+      } else if (mod && (type.startsWith('character') || type.startsWith('bit'))) detail.length = Number(mod[1]);
+      const family = familyOf('postgres', type, detail);
+      const info: ColumnInfo = { name: attname.toLowerCase(), nativeType: type, family, nullable: nullable === 'true' };
+      if (collname) {
+        info.charset = db[0];
+        info.collation = collname === 'default' ? db[1] : collname;
+      }
+      if (Object.keys(detail).length) info.detail = detail;
+      return info;
+    });
+    return {
+      dialect: 'postgres',
+      table,
+      columns,
+      primaryKey: pk.map((r) => r[0].toLowerCase()),
+      rowEstimate: Math.max(0, Math.round(Number(t.reltuples) || 0)),
+    };
+  }
+
+  private readonly resolved = new Map<string, string>();
+
+  /** The quoted, resolved table name. */
+  private async tableSql(schema: TableSchema): Promise<string> {
+    let q = this.resolved.get(schema.table);
+    if (!q) {
+      const t = await this.resolveTable(schema.table);
+      q = quoteTable(t.schema, t.name);
+      this.resolved.set(schema.table, q);
+    }
+    return q;
+  }
+
+  async *scan(req: ScanRequest): AsyncIterable<RawRow[]> {
+    const { schema } = req;
+    const table = await this.tableSql(schema);
+    const byName = new Map(schema.columns.map((c) => [c.name, c]));
+    const select = req.columns.map((n) => {
+      const c = byName.get(n.toLowerCase());
+      if (!c) throw new Error(`column "${n}" not in ${schema.table}`);
+      return selectExpr(c);
+    });
+    const keys = keyColumns(schema);
+    const w = rangeWhere(keys, req.range, req.after, req.where);
+    const sql = `SELECT ${select.join(', ')} FROM ${table} ${w.sql} ${orderBy(keys)}`;
+    if (req.signal?.aborted) throw cancelled(schema.table);
+
+    const client = await this.pool.connect();
+    let clean = false;
+    let aborted = false;
+    const onAbort = () => {
+      aborted = true;
+      void this.cancelBackend((client as unknown as { processID: number }).processID);
+    };
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      // a scan is long by design; the consumer's signal bounds it instead
+      await client.query('SET LOCAL statement_timeout = 0');
+      const fetchSize = Math.max(1, req.fetchSize | 0);
+      const stream = client.query(
+        new QueryStream(sql, w.params, { batchSize: Math.min(fetchSize, 10_000), rowMode: 'array', types: TEXT_TYPES }),
+      );
+      let batch: RawRow[] = [];
+      for await (const row of stream) {
+        batch.push(row as RawRow);
+        if (batch.length >= fetchSize) {
+          yield batch;
+          batch = [];
+          if (aborted) throw cancelled(schema.table);
+        }
+      }
+      if (batch.length) yield batch;
+      await client.query('COMMIT');
+      clean = true;
+    } catch (err) {
+      if (aborted || req.signal?.aborted) throw cancelled(schema.table, err);
+      throw err;
+    } finally {
+      req.signal?.removeEventListener('abort', onAbort);
+      // a cursor left open (consumer stopped early, error, cancel) dies with its connection
+      client.release(clean ? undefined : true);
+    }
+  }
+
+  private async cancelBackend(pid: number): Promise<void> {
+    const c = new pg.Client({ ...this.clientConfig, application_name: 'parity:cancel' });
+    try {
+      await c.connect();
+      await c.query('SELECT pg_cancel_backend($1)', [pid]);
+    } catch {
+      // best effort: the scan's connection is destroyed on release anyway
+    } finally {
+      await c.end().catch(() => {});
+    }
+  }
+
+  async sampleKeys(schema: TableSchema, n: number, where?: string): Promise<KeyTuple[]> {
+    if (n <= 0) return [];
+    const table = await this.tableSql(schema);
+    const keys = keyColumns(schema);
+    const sel = keys.map((c) => quoteIdent(sqlName(c))).join(', ');
+    const w = where ? `WHERE (${where})` : '';
+    let rows: RawRow[] = [];
+    if (schema.rowEstimate > n * 20) {
+      const pct = Math.min(100, (100 * n * 4) / schema.rowEstimate);
+      rows = await this.query(`SELECT ${sel} FROM ${table} TABLESAMPLE SYSTEM (${pct.toFixed(6)}) ${w}`);
+    }
+    if (rows.length === 0) rows = await this.query(`SELECT ${sel} FROM ${table} ${w} LIMIT ${Math.max(n * 50, 100_000)}`);
+    const enc = makeKeyEncoder(keys.map((k) => k.family));
+    return spread(rows, n).map(enc);
+  }
+
+  async count(schema: TableSchema, range: KeyRange, where?: string): Promise<number> {
+    const table = await this.tableSql(schema);
+    const w = rangeWhere(keyColumns(schema), range, undefined, where);
+    const rows = await this.query(`SELECT count(*)::text FROM ${table} ${w.sql}`, w.params);
+    return Number(rows[0][0]);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+/** Up to n rows taken evenly from rows. */
+export function spread<T>(rows: T[], n: number): T[] {
+  if (rows.length <= n) return rows;
+  const out: T[] = [];
+  const step = rows.length / n;
+  for (let i = 0; i < n; i++) out.push(rows[Math.floor(i * step)]);
+  return out;
+}
+
+function cancelled(table: string, cause?: unknown): Error {
+  return engineError(`scan of ${table} cancelled`, 'Cancelled', cause ? { cause } : {});
+}

@@ -1,0 +1,82 @@
+// The Parity worker: polls the workflow queue and its region's activity queue, with a
+// hashing thread pool sized by the memory budget.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { NativeConnection, Worker, Runtime, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import { HashPool } from '../digest/pool';
+import { maskKeyFromEnv } from '../policy/mask';
+import { measureThreadOverhead, planBudget, type Budget } from '../policy/budget';
+import { WORKFLOW_TASK_QUEUE, taskQueueFor, DEFAULT_REGION } from './names';
+import { connectOptions, type TemporalTarget } from './client';
+
+export function workflowsPath(): string {
+  const base = join(__dirname, '../../workflows/index');
+  return existsSync(base + '.ts') ? base + '.ts' : base + '.js';
+}
+
+export interface WorkerConfig extends TemporalTarget {
+  region?: string;
+  /** bytes; default: the machine or cgroup limit */
+  memoryBudget?: number;
+  /** 0 disables the thread pool (Level 3 everywhere) */
+  threads?: number;
+  /** serve the workflow task queue too (default true) */
+  workflows?: boolean;
+  identity?: string;
+  metricsPort?: number;
+  log?: (m: string) => void;
+}
+
+export interface RunningWorker {
+  budget: Budget;
+  taskQueues: string[];
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+let runtimeInstalled = false;
+
+export async function createWorker(cfg: WorkerConfig): Promise<RunningWorker> {
+  if (cfg.metricsPort !== undefined && !runtimeInstalled) {
+    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${cfg.metricsPort}` } } } });
+    runtimeInstalled = true;
+  }
+  const region = cfg.region ?? DEFAULT_REGION;
+  const budget = planBudget({ budget: cfg.memoryBudget, threadOverhead: await measureThreadOverhead() });
+  const threads = cfg.threads ?? budget.threads;
+  const pool = threads > 0 ? new HashPool({ threads, heapMb: budget.heapMb }) : undefined;
+  const connection = await NativeConnection.connect(connectOptions(cfg));
+  const activities = createActivities({ region, pool, maskKey: maskKeyFromEnv() });
+  const common: Partial<WorkerOptions> = { connection, namespace: cfg.namespace ?? 'default', identity: cfg.identity };
+  const workers: Worker[] = [];
+  const queues: string[] = [];
+  workers.push(
+    await Worker.create({
+      ...common,
+      taskQueue: taskQueueFor(region),
+      activities,
+      // activities wait on I/O and the pool; a few more than threads keeps both sides busy
+      maxConcurrentActivityTaskExecutions: Math.max(4, threads * 2 + 2),
+    }),
+  );
+  queues.push(taskQueueFor(region));
+  if (cfg.workflows !== false) {
+    workers.push(await Worker.create({ ...common, taskQueue: WORKFLOW_TASK_QUEUE, workflowsPath: workflowsPath() }));
+    queues.push(WORKFLOW_TASK_QUEUE);
+  }
+  cfg.log?.(`worker: region ${region}, queues ${queues.join(', ')}, ${threads} hashing thread(s) of ${budget.heapMb} MiB heap (budget ${Math.round(budget.available / 2 ** 20)} MiB)`);
+  return {
+    budget: { ...budget, threads },
+    taskQueues: queues,
+    run: async () => {
+      try {
+        await Promise.all(workers.map((w) => w.run()));
+      } finally {
+        await pool?.close();
+        await connection.close();
+      }
+    },
+    shutdown: () => workers.forEach((w) => w.shutdown()),
+  };
+}

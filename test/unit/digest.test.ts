@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { murmur3x86_128 } from '../../src/digest/murmur3';
+import { RowHasher, Sum128 } from '../../src/digest/row';
+import { addSums, consecutiveRuns, mergeSegmentDigests, partitionRange, partitionSegments, splitPartition, unequalSegments, ZERO_SUM } from '../../src/core/segments';
+
+// reference values from murmurhash3js-revisited (x86.hash128), checked when this was written
+const VECTORS: [string, number, string][] = [
+  ['', 0, '00000000000000000000000000000000'],
+  ['a', 0, 'a794933c5556b01b5556b01b5556b01b'],
+  ['hello world', 0, 'c0b21a8814f3c1e11c0d151a9b0c9e2c'],
+  ['The quick brown fox jumps over the lazy dog', 0, '2f1583c3ecee2c675d7bf66ce5e91d2c'],
+  ['parity-seed-test-0123456789abcdef!', 0x70617269, '8e6b70ca29e472b3be3c54148535c738'],
+];
+
+describe('murmur3 x86_128', () => {
+  it.each(VECTORS)('hashes %j (seed %d) like the reference', (text, seed, want) => {
+    const out = new Uint32Array(4);
+    const b = Buffer.from(text);
+    murmur3x86_128(b, b.length, seed, out);
+    expect(Array.from(out, (w) => (w >>> 0).toString(16).padStart(8, '0')).join('')).toBe(want);
+  });
+});
+
+describe('row digests', () => {
+  it('length prefixes keep column boundaries: ["ab","c"] ≠ ["a","bc"]', () => {
+    const h = new RowHasher();
+    expect(h.hex([Buffer.from('ab'), Buffer.from('c')])).not.toBe(h.hex([Buffer.from('a'), Buffer.from('bc')]));
+  });
+  it('is deterministic and grows its scratch buffer for wide rows', () => {
+    const h = new RowHasher();
+    const wide = [Buffer.alloc(200_000, 1), Buffer.from('x')];
+    expect(h.hex(wide)).toBe(new RowHasher().hex(wide));
+  });
+});
+
+describe('Sum128 (additive segment digests, mod 2^128)', () => {
+  it('matches BigInt arithmetic including the carry across lanes and the wrap at 2^128', () => {
+    const s = new Sum128();
+    const ones = new Uint32Array([0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff]);
+    s.add(ones);
+    s.add(new Uint32Array([2, 0, 0, 0]));
+    // (2^128 - 1) + 2 = 1 mod 2^128
+    expect(s.toHex()).toBe('00000000000000000000000000000001');
+    expect(s.n).toBe(2);
+  });
+  it('is order-independent and agrees with addSums on hex', () => {
+    const rows = Array.from({ length: 50 }, (_, i) => new Uint32Array([i * 2654435761, i * 40503, ~i, i ^ 0x5bd1e995]));
+    const a = new Sum128(), b = new Sum128();
+    rows.forEach((r) => a.add(r));
+    [...rows].reverse().forEach((r) => b.add(r));
+    expect(a.toHex()).toBe(b.toHex());
+    const half1 = new Sum128(), half2 = new Sum128();
+    rows.slice(0, 20).forEach((r) => half1.add(r));
+    rows.slice(20).forEach((r) => half2.add(r));
+    expect(addSums(half1.toHex(), half2.toHex())).toBe(a.toHex());
+    expect(Sum128.fromHex(a.toHex()).toHex()).toBe(a.toHex());
+  });
+});
+
+describe('segment math', () => {
+  it('finds unequal segments; an absent segment equals an empty one', () => {
+    const a = mergeSegmentDigests([[{ i: 0, n: 2, s: 'aa'.padStart(32, '0') }], [{ i: 1, n: 1, s: 'bb'.padStart(32, '0') }]]);
+    const b = mergeSegmentDigests([[{ i: 0, n: 2, s: 'aa'.padStart(32, '0') }, { i: 2, n: 1, s: 'cc'.padStart(32, '0') }]]);
+    expect(unequalSegments(a, b)).toEqual([1, 2]);
+    expect(unequalSegments(new Map(), new Map([[3, { n: 0, s: ZERO_SUM }]]))).toEqual([]);
+  });
+  it('partitions cover every segment once and map to key ranges with open ends', () => {
+    const parts = partitionSegments(10, 4);
+    expect(parts).toEqual([{ from: 0, to: 4 }, { from: 4, to: 8 }, { from: 8, to: 10 }]);
+    const b = [['1'], ['2'], ['3'], ['4'], ['5'], ['6'], ['7'], ['8'], ['9']];
+    expect(partitionRange(b, parts[0])).toEqual({ lo: undefined, hi: ['4'] });
+    expect(partitionRange(b, parts[1])).toEqual({ lo: ['4'], hi: ['8'] });
+    expect(partitionRange(b, parts[2])).toEqual({ lo: ['8'], hi: undefined });
+    expect(splitPartition({ from: 4, to: 8 })).toEqual([{ from: 4, to: 6 }, { from: 6, to: 8 }]);
+    expect(splitPartition({ from: 4, to: 5 })).toEqual([{ from: 4, to: 5 }]);
+  });
+  it('groups consecutive segment indexes into bounded runs', () => {
+    expect(consecutiveRuns([1, 2, 3, 7, 8, 20], 2)).toEqual([{ from: 1, to: 3 }, { from: 3, to: 4 }, { from: 7, to: 9 }, { from: 20, to: 21 }]);
+  });
+});

@@ -1,0 +1,371 @@
+// reconcileTable: schema pre-check → plan → digest fan-out → compare → refine → report.
+// Deterministic orchestration only; all I/O is in activities on the region's task queue.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  TimeoutFailure,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  proxyActivities,
+  setHandler,
+  sleep,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities, CompareOutput } from '../activities';
+import { longScan, shortCall } from '../activities/presets';
+import { parseRunSpec, type RunSpec, type TableSpec } from '../src/config/schema';
+import { initialFallback, onTrouble, type FallbackState } from '../src/core/fallback';
+import {
+  addSums,
+  ZERO_SUM,
+  consecutiveRuns,
+  mergeSegmentDigests,
+  partitionRange,
+  partitionSegments,
+  segmentRange,
+  splitPartition,
+  unequalSegments,
+  type Partition,
+  type SegmentDigest,
+} from '../src/core/segments';
+import type { ColumnPair, KeyTuple, SchemaCheck, TableSchema } from '../src/core/types';
+import { SEARCH_ATTRIBUTES_KEYS } from './search-attributes';
+import { taskQueueFor } from '../src/temporal/names';
+import type { ProgressView, TableSummary } from './types';
+
+export const progressQuery = defineQuery<ProgressView>('progress');
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
+export const setConcurrencySignal = defineSignal<[number]>('setConcurrency');
+
+type Side = 'source' | 'target';
+const SIDES: Side[] = ['source', 'target'];
+
+export interface TableInput {
+  runId: string;
+  spec: RunSpec;
+  tableIndex: number;
+  /** compact state carried across continue-as-new */
+  carried?: Carried;
+}
+
+interface Job {
+  p: Partition;
+  checkpoint?: unknown;
+  attempts: number;
+}
+
+interface Carried {
+  startedAt: number;
+  schemas: Record<Side, TableSchema>;
+  check: SchemaCheck;
+  boundaries: KeyTuple[];
+  queues: Record<Side, Job[]>;
+  /** per side, segment digests of partitions not yet matched with the other side */
+  pending: Record<Side, SegmentDigest[]>;
+  doneSegments: Record<Side, number[]>;
+  unequal: number[];
+  totals: Record<Side, number>;
+  rowsRead: Record<Side, number>;
+  reads: Record<Side, { began?: string; ended?: string }>;
+  fallback: FallbackState;
+  checkpoints: unknown[];
+  partitionsDone: Record<Side, number>;
+  reusedPartitions: number;
+}
+
+export async function reconcileTable(input: TableInput): Promise<TableSummary> {
+  const parsed = parseRunSpec(input.spec);
+  if (!parsed.ok) throw ApplicationFailure.nonRetryable(`bad input: ${parsed.errors.join('; ')}`, 'BadConfig');
+  const spec = parsed.spec;
+  const t: TableSpec | undefined = spec.tables[input.tableIndex];
+  if (!t) throw ApplicationFailure.nonRetryable(`bad input: tables[${input.tableIndex}] does not exist`, 'BadConfig');
+  const opts = spec.options;
+  const conn = { source: { name: t.source, ref: spec.connections[t.source] }, target: { name: t.target, ref: spec.connections[t.target] } };
+  const acts = (side: Side, preset = shortCall) =>
+    proxyActivities<Activities>({ ...preset, taskQueue: taskQueueFor(conn[side].ref.region) });
+  const tableName = { source: t.sourceTable, target: t.targetTable };
+
+  let paused = false;
+  let phase = 'precheck';
+  setHandler(pauseSignal, () => void (paused = true));
+  setHandler(resumeSignal, () => void (paused = false));
+
+  let st: Carried;
+  if (input.carried) {
+    st = input.carried;
+  } else {
+    upsertSearchAttributes([
+      { key: SEARCH_ATTRIBUTES_KEYS.table, value: t.name },
+      { key: SEARCH_ATTRIBUTES_KEYS.source, value: conn.source.ref.display ?? t.source },
+      { key: SEARCH_ATTRIBUTES_KEYS.target, value: conn.target.ref.display ?? t.target },
+      { key: SEARCH_ATTRIBUTES_KEYS.status, value: 'running' },
+    ]);
+    // 1. schema pre-check, before any hashing
+    const [source, target] = await Promise.all(SIDES.map((s) => acts(s).introspect({ conn: conn[s], table: tableName[s] })));
+    const check = await acts('source').checkSchemas({ table: t, source, target });
+    if (check.halts.length) {
+      upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES_KEYS.status, value: 'halted' }]);
+      throw ApplicationFailure.create({
+        message: `schema pre-check halted ${t.name}:\n  - ${check.halts.join('\n  - ')}`,
+        type: 'SchemaDrift',
+        nonRetryable: true,
+        details: [{ halts: check.halts, findings: check.findings, notCompared: check.notCompared }],
+      });
+    }
+    if (conn.source.ref.region !== conn.target.ref.region && check.columns.some((c) => c.mask === 'tokenize')) {
+      const [a, b] = await Promise.all(SIDES.map((s) => acts(s).maskFingerprint()));
+      if (a !== b) throw ApplicationFailure.nonRetryable(`masking keys differ between regions ${conn.source.ref.region} and ${conn.target.ref.region} (fingerprints ${a} vs ${b})`, 'BadConfig');
+    }
+    // 2. plan: segments over canonical key order, partitions = runs of segments
+    phase = 'plan';
+    const families = check.columns.filter((c) => c.isKey).map((c) => c.family);
+    const keyMasked = check.columns.some((c) => c.isKey && c.mask);
+    const rows = Math.max(source.rowEstimate, target.rowEstimate, 1);
+    const segments = keyMasked ? 1 : Math.max(1, Math.min(20_000, Math.ceil(rows / opts.segmentRows)));
+    let boundaries: KeyTuple[] = [];
+    if (segments > 1) {
+      const samples = await Promise.all(
+        SIDES.map((s) => acts(s).sampleKeys({ conn: conn[s], schema: s === 'source' ? source : target, n: Math.min(50_000, segments * 4), where: t.where })),
+      );
+      boundaries = await acts('source').planSegments({ samples, families, segments });
+    }
+    const perPartition = Math.max(1, Math.ceil(opts.partitionRows / opts.segmentRows));
+    const partitions = partitionSegments(boundaries.length + 1, perPartition);
+    st = {
+      startedAt: Date.now(),
+      schemas: { source, target },
+      check,
+      boundaries,
+      queues: { source: partitions.map((p) => ({ p, attempts: 0 })), target: partitions.map((p) => ({ p, attempts: 0 })) },
+      pending: { source: [], target: [] },
+      doneSegments: { source: [], target: [] },
+      unequal: [],
+      totals: { source: partitions.length, target: partitions.length },
+      rowsRead: { source: 0, target: 0 },
+      reads: { source: {}, target: {} },
+      fallback: initialFallback(opts.concurrency, opts.fetchSize),
+      checkpoints: [],
+      partitionsDone: { source: 0, target: 0 },
+      reusedPartitions: 0,
+    };
+  }
+  setHandler(setConcurrencySignal, (n: number) => {
+    if (Number.isInteger(n) && n >= 1 && n <= 64) st.fallback = { ...st.fallback, concurrency: n };
+  });
+
+  const pairs: ColumnPair[] = st.check.columns;
+  const segmentCount = st.boundaries.length + 1;
+  const rowsEstimate = Math.max(st.schemas.source.rowEstimate, st.schemas.target.rowEstimate, 1);
+
+  setHandler(progressQuery, (): ProgressView => {
+    const read = st.rowsRead.source + st.rowsRead.target;
+    const elapsed = Math.max(1, (Date.now() - st.startedAt) / 1000);
+    const done = st.partitionsDone.source + st.partitionsDone.target;
+    const total = Math.max(1, st.totals.source + st.totals.target);
+    const fraction = phase === 'done' ? 1 : Math.min(0.99, (done / total) * 0.9 + (phase === 'refine' || phase === 'report' ? 0.05 : 0));
+    const rate = read / elapsed;
+    return {
+      table: t.name,
+      phase,
+      paused,
+      partitions: { source: { done: st.partitionsDone.source, total: st.totals.source }, target: { done: st.partitionsDone.target, total: st.totals.target } },
+      rowsRead: { ...st.rowsRead },
+      rowsPerSec: Math.round(rate),
+      etaSeconds: rate > 0 ? Math.max(0, Math.round((rowsEstimate * 2 - read) / rate)) : null,
+      fallbackLevel: st.fallback.level,
+      progress: fraction,
+    };
+  });
+
+  // 3. digest fan-out, per side, bounded by the per-database concurrency budget
+  phase = 'digest';
+  const running: Record<Side, number> = { source: 0, target: 0 };
+  let fatal: unknown;
+
+  const settlePartitionPair = () => {
+    // segments both sides have finished can be compared now and their digests dropped
+    const both = st.doneSegments.source.filter((i) => st.doneSegments.target.includes(i));
+    if (!both.length) return;
+    const ready = new Set(both);
+    const pick = (s: Side) => st.pending[s].filter((d) => ready.has(d.i));
+    const a = mergeSegmentDigests([pick('source')]);
+    const b = mergeSegmentDigests([pick('target')]);
+    const bad = unequalSegments(a, b);
+    // segments with no rows on either side are equal (absent in both maps)
+    st.unequal.push(...bad);
+    for (const s of SIDES) {
+      st.pending[s] = st.pending[s].filter((d) => !ready.has(d.i));
+      st.doneSegments[s] = st.doneSegments[s].filter((i) => !ready.has(i));
+    }
+  };
+
+  const runJob = async (side: Side, job: Job): Promise<void> => {
+    const label = `${job.p.from}-${job.p.to}`;
+    const level = st.fallback.level;
+    try {
+      const r = await acts(side, longScan).digestPartition({
+        side,
+        conn: conn[side],
+        schema: st.schemas[side],
+        pairs,
+        range: partitionRange(st.boundaries, job.p),
+        segFrom: job.p.from,
+        inner: st.boundaries.slice(job.p.from, job.p.to - 1),
+        where: t.where,
+        fetchSize: st.fallback.fetchSize,
+        level,
+        label,
+        checkpoint: job.checkpoint as never,
+      });
+      st.rowsRead[side] += r.rowsReadNow;
+      const rd = st.reads[side];
+      if (!rd.began || r.readStartedAt < rd.began) rd.began = r.readStartedAt;
+      if (!rd.ended || r.readEndedAt > rd.ended) rd.ended = r.readEndedAt;
+      st.pending[side].push(...r.segments);
+      for (let i = job.p.from; i < job.p.to; i++) st.doneSegments[side].push(i);
+      st.partitionsDone[side]++;
+      const digest = r.segments.reduce((acc, d) => ({ n: acc.n + d.n, s: addSums(acc.s, d.s) }), { n: 0, s: ZERO_SUM });
+      st.checkpoints.push({ side, from: job.p.from, to: job.p.to, range: partitionRange(st.boundaries, job.p), lastKey: r.lastKey ?? null, rows: r.rows, digest });
+      settlePartitionPair();
+    } catch (err) {
+      const cause = err instanceof ActivityFailure ? err.cause : err;
+      const type = cause instanceof ApplicationFailure ? cause.type : cause instanceof TimeoutFailure ? 'WorkerDied' : 'Other';
+      const detail = (cause as Error)?.message ?? String(cause);
+      const partition = `${side}:${label}`;
+      const hbCheckpoint = cause instanceof TimeoutFailure ? cause.lastHeartbeatDetails : undefined;
+      if (type === 'ResourceExhausted' || type === 'WorkerDied') {
+        const d = onTrouble(st.fallback, { kind: type, partition, detail });
+        if (d.giveUp) return void (fatal = ApplicationFailure.nonRetryable(d.giveUp, 'ResourceExhausted'));
+        st.fallback = d.state;
+        const parts = d.split ? splitPartition(job.p) : [job.p];
+        // a split restarts the halves from scratch; an unsplit retry resumes from the checkpoint
+        st.queues[side].unshift(...parts.map((p) => ({ p, attempts: job.attempts + 1, checkpoint: d.split ? undefined : hbCheckpoint ?? job.checkpoint })));
+        if (d.split) st.totals[side] += parts.length - 1;
+      } else if ((type === 'ConnectionLost' || type === 'Timeout' || type === 'Other') && job.attempts < 4) {
+        await sleep(`${2 ** job.attempts} seconds`);
+        st.queues[side].push({ ...job, attempts: job.attempts + 1 });
+      } else {
+        fatal = err;
+      }
+    }
+  };
+
+  // history stays bounded: past the threshold, stop taking work, drain, and continue as new
+  const drain = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > opts.historyThreshold;
+  const lane = async (side: Side): Promise<void> => {
+    const inflight = new Set<Promise<void>>();
+    for (;;) {
+      await condition(() => fatal !== undefined || drain() || (!paused && running[side] < st.fallback.concurrency && st.queues[side].length > 0) || (st.queues[side].length === 0 && running[side] === 0));
+      if (fatal !== undefined || drain() || (st.queues[side].length === 0 && running[side] === 0)) break;
+      // level 1 runs a split partition alone
+      const job = st.queues[side].shift()!;
+      running[side]++;
+      const pr = runJob(side, job).finally(() => {
+        running[side]--;
+        inflight.delete(pr);
+      });
+      inflight.add(pr);
+    }
+    await Promise.all(inflight);
+  };
+
+  await Promise.all(SIDES.map(lane));
+  if (fatal !== undefined) throw fatal;
+  if (st.queues.source.length || st.queues.target.length) {
+    return await continueAsNew<typeof reconcileTable>({ ...input, carried: st });
+  }
+
+  // 4–5. compare and refine: row-level comparison of the unequal segments only
+  phase = 'refine';
+  const unequal = [...new Set(st.unequal)].sort((a, b) => a - b);
+  const batches = consecutiveRuns(unequal, 64);
+  const totals = { missing: 0, extra: 0, changed: 0, rowsRefetched: { source: 0, target: 0 } };
+  const diffKeys: KeyTuple[] = [];
+  let next = 0;
+  const refineLane = async () => {
+    while (next < batches.length) {
+      const b = batches[next++];
+      const ranges = [];
+      // one range per run of consecutive segments keeps the number of queries small
+      ranges.push({ lo: segmentRange(st.boundaries, b.from).lo, hi: segmentRange(st.boundaries, b.to - 1).hi });
+      const out: CompareOutput = await acts('source', longScan).compareSegments({
+        runId: input.runId,
+        table: t.name,
+        batch: `seg-${String(b.from).padStart(6, '0')}-${b.to}`,
+        source: { ...conn.source, schema: st.schemas.source },
+        target: { ...conn.target, schema: st.schemas.target },
+        pairs,
+        ranges,
+        where: t.where,
+        fetchSize: st.fallback.fetchSize,
+      });
+      totals.missing += out.missing;
+      totals.extra += out.extra;
+      totals.changed += out.changed;
+      totals.rowsRefetched.source += out.rowsRefetched.source;
+      totals.rowsRefetched.target += out.rowsRefetched.target;
+      if (out.keys) diffKeys.push(...out.keys);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, st.fallback.concurrency) }, refineLane));
+
+  // 6. report
+  phase = 'report';
+  const families = pairs.filter((c) => c.isKey).map((c) => c.family);
+  const fin = await acts('source').finalizeTable({
+    runId: input.runId,
+    table: t.name,
+    families,
+    checkpoints: st.checkpoints,
+    audit: {
+      table: t.name,
+      source: conn.source.ref.display ?? t.source,
+      target: conn.target.ref.display ?? t.target,
+      reads: st.reads,
+      options: opts,
+      fallback: st.fallback,
+      findings: st.check.findings,
+      notCompared: st.check.notCompared,
+    },
+  });
+  phase = 'done';
+  const differences = fin.missing + fin.extra + fin.changed;
+  const summary: TableSummary = {
+    table: t.name,
+    status: differences ? 'different' : 'identical',
+    sourceRows: sumRows(st.checkpoints, 'source'),
+    targetRows: sumRows(st.checkpoints, 'target'),
+    missing: fin.missing,
+    extra: fin.extra,
+    changed: fin.changed,
+    changedColumns: fin.changedColumns,
+    rowsRead: { ...st.rowsRead },
+    rowsRefetched: totals.rowsRefetched.source + totals.rowsRefetched.target,
+    mode: 'extract',
+    fallbackLevel: st.fallback.level,
+    fallbackEvents: st.fallback.events,
+    durationMs: Date.now() - st.startedAt,
+    partitions: segmentCount > 1 ? st.totals.source : 1,
+    segments: segmentCount,
+    unequalSegments: unequal.length,
+    reads: st.reads,
+    findings: st.check.findings,
+    notCompared: st.check.notCompared,
+    manifestSha256: fin.manifestSha256,
+    manifestPath: fin.manifestPath,
+  };
+  upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES_KEYS.status, value: summary.status }]);
+  upsertMemo({ summary: { table: summary.table, status: summary.status, missing: summary.missing, extra: summary.extra, changed: summary.changed, sourceRows: summary.sourceRows, targetRows: summary.targetRows } });
+  return summary;
+}
+
+function sumRows(checkpoints: unknown[], side: Side): number {
+  let n = 0;
+  for (const c of checkpoints as { side: Side; rows: number }[]) if (c.side === side) n += c.rows;
+  return n;
+}
