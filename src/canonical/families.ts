@@ -84,7 +84,7 @@ export function familyOf(dialect: Dialect, nativeType: string, detail?: ColumnIn
     if (detail?.enum === true) return 'enum';
     return PG_FAMILIES[baseTypeName(nativeType)] ?? 'unsupported';
   }
-  const base = baseTypeName(nativeType).replace(/ (unsigned|signed|zerofill)/g, '');
+  const base = /^[a-z]+(?: precision)?/.exec(nativeType.toLowerCase())?.[0] ?? '';
   const fam = MYSQL_FAMILIES[base] ?? 'unsupported';
   if (fam === 'text' && detail?.json === true) return 'json';
   return fam;

@@ -48,7 +48,7 @@ export async function createWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   const pool = threads > 0 ? new HashPool({ threads, heapMb: budget.heapMb }) : undefined;
   const connection = await NativeConnection.connect(connectOptions(cfg));
   const activities = createActivities({ region, pool, maskKey: maskKeyFromEnv() });
-  const common: Partial<WorkerOptions> = { connection, namespace: cfg.namespace ?? 'default', identity: cfg.identity };
+  const common: Partial<WorkerOptions> = { connection, namespace: cfg.namespace ?? 'default', ...(cfg.identity ? { identity: cfg.identity } : {}) };
   const workers: Worker[] = [];
   const queues: string[] = [];
   workers.push(

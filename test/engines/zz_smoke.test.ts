@@ -1,0 +1,27 @@
+import { test, expect } from 'vitest';
+import { openEngine } from '../../src/engines/open';
+import { openTestDbs, PG_URL, MY_URL } from '../../test/helpers/db';
+import { checkSchemas, makeRowEncoder } from '../../src/canonical';
+test('smoke', async () => {
+  const db = await openTestDbs(__filename);
+  const t = db.name('s');
+  await db.createPg(t, `id bigint primary key, v text, f real, d double precision, n numeric(12,2), ts timestamptz, b boolean, j jsonb, bb bytea`);
+  await db.createMy(t, `id bigint primary key, v text, f float, d double, n decimal(12,2), ts datetime(6), b tinyint(1), j json, bb varbinary(10)`);
+  await db.pg(`insert into ${t} values (1,'a😀',0.1,0.1,1.50,'2024-01-01 00:00:00.5+02',true,'{"b":1,"a":[1.0]}','\\x00ff')`);
+  await db.my(`insert into ${t} values (1,'a😀',0.1,0.1,1.50,'2023-12-31 22:00:00.5',1,'{"a":[1],"b":1e0}',X'00ff')`);
+  const p = await openEngine(PG_URL, { applicationName: 'smoke' });
+  const m = await openEngine(MY_URL, { applicationName: 'smoke' });
+  const ps = await p.introspect(t); const ms = await m.introspect(t);
+  console.log(JSON.stringify(ps.columns), JSON.stringify(ms.columns));
+  const chk = checkSchemas(ps, ms);
+  console.log(chk);
+  const cols = chk.columns.map(c => c.name);
+  const rows: any[] = [];
+  for await (const b of p.scan({ schema: ps, columns: cols, range: {}, fetchSize: 100 })) rows.push(...b);
+  for await (const b of m.scan({ schema: ms, columns: cols, range: {}, fetchSize: 100 })) rows.push(...b);
+  console.log(rows);
+  const e1 = makeRowEncoder(chk.columns, 'source')(rows[0]); const e2 = makeRowEncoder(chk.columns, 'target')(rows[1]);
+  console.log(e1, e2);
+  for (let i = 0; i < cols.length; i++) expect(e1.values[i].toString('hex'), cols[i]).toBe(e2.values[i].toString('hex'));
+  await p.close(); await m.close(); await db.close();
+});
