@@ -2,7 +2,7 @@
 // hashing thread pool sized by the memory budget.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { NativeConnection, Worker, Runtime, type WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Worker, Runtime, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { HashPool } from '../digest/pool';
 import { maskKeyFromEnv } from '../policy/mask';
@@ -38,8 +38,13 @@ export interface RunningWorker {
 let runtimeInstalled = false;
 
 export async function createWorker(cfg: WorkerConfig): Promise<RunningWorker> {
-  if (cfg.metricsPort !== undefined && !runtimeInstalled) {
-    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${cfg.metricsPort}` } } } });
+  if (!runtimeInstalled) {
+    // the SDK logs every worker state change at INFO; users want Parity's own lines
+    const level = (process.env.PARITY_LOG_LEVEL ?? 'WARN').toUpperCase() as LogLevel;
+    Runtime.install({
+      logger: new DefaultLogger(level),
+      ...(cfg.metricsPort !== undefined ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${cfg.metricsPort}` } } } } : {}),
+    });
     runtimeInstalled = true;
   }
   const region = cfg.region ?? DEFAULT_REGION;
