@@ -6,17 +6,18 @@ import { createHash } from 'node:crypto';
 import { checkSchemas, compareKeys, CANONICAL_VERSION } from '../src/canonical';
 import type { ConnectionRef, TableSpec } from '../src/config/schema';
 import type { ColumnPair, DiffRecord, Family, KeyRange, KeyTuple, SchemaCheck, TableSchema } from '../src/core/types';
-import { compareRange } from '../src/digest/compare';
+import { compareRange, rowDigests } from '../src/digest/compare';
+import type { RowDigest } from '../src/core/rowdiff';
 import { digestPartition, type DigestCheckpoint, type DigestResult, type DigestTask } from '../src/digest/partition';
 import type { HashPool } from '../src/digest/pool';
 import type { Engine } from '../src/engines/engine';
 import { openEngine } from '../src/engines/open';
 import { classifyError as classifyPg } from '../src/engines/postgres/errors';
 import { classifyError as classifyMysql } from '../src/engines/mysql/errors';
-import { NON_RETRYABLE_TYPES, ParityError } from '../src/errors';
+import { BadConfig, NON_RETRYABLE_TYPES, ParityError } from '../src/errors';
 import { maskKeyFingerprint } from '../src/policy/mask';
 import { displayUrl, redact, resolveConnection } from '../src/policy/connections';
-import { readBatches, recordLine, writeBatch, writeTableFile } from '../src/report/store';
+import { readBatches, readPartitions, readTableFile, recordLine, writeBatch, writePartition, writeTableFile } from '../src/report/store';
 import { LEVEL3_FETCH } from '../src/core/fallback';
 
 export interface WorkerDeps {
@@ -49,6 +50,22 @@ export interface DigestInput {
   level: number;
   label: string;
   checkpoint?: DigestCheckpoint;
+  /** where to keep the completed result for --resume-from */
+  store?: { runId: string; table: string; from: number; to: number };
+}
+
+export interface SavedPlan {
+  canonicalVersion: number;
+  schemas: { source: TableSchema; target: TableSchema };
+  columns: ColumnPair[];
+  boundaries: KeyTuple[];
+}
+
+export interface SavedPartition {
+  side: 'source' | 'target';
+  from: number;
+  to: number;
+  result: DigestResult;
 }
 
 export interface CompareInput {
@@ -61,6 +78,10 @@ export interface CompareInput {
   ranges: KeyRange[];
   where?: string;
   fetchSize: number;
+  /** results-store name to write under (a recheck writes apart from the manifest) */
+  store?: string;
+  /** return the differing keys (for a recheck) */
+  wantKeys?: boolean;
 }
 
 export interface CompareOutput {
@@ -238,6 +259,10 @@ export function createActivities(deps: WorkerDeps) {
         const result = usePool
           ? await deps.pool!.digest(task, hb.beat, signal)
           : await digestPartition(task, hb.beat, signal);
+        if (input.store) {
+          const { runId, table, from, to } = input.store;
+          writePartition(runId, table, `${input.side}-${String(from).padStart(6, '0')}-${to}`, { side: input.side, from, to, result } satisfies SavedPartition);
+        }
         deps.metrics?.rowsHashed(input.side, result.rowsReadNow);
         deps.metrics?.partitionDone(input.side);
         return result;
@@ -275,23 +300,63 @@ export function createActivities(deps: WorkerDeps) {
       } finally {
         hb.stop();
       }
-      writeBatch(input.runId, input.table, input.batch, records);
+      writeBatch(input.runId, input.store ?? input.table, input.batch, records);
       const count = (k: string) => records.filter((r) => r.kind === k).length;
       return {
         missing: count('missing_in_target'),
         extra: count('extra_in_target'),
         changed: count('changed'),
         rowsRefetched,
-        keys: records.length <= 10_000 ? records.map((r) => r.key) : undefined,
+        keys: input.wantKeys ? records.map((r) => r.key) : undefined,
       };
+    },
+
+    /** Per-row digests of ranges on one side, for refinement across regions (only keys and digests travel). */
+    async rowDigests(input: { side: 'source' | 'target'; conn: ConnInput; schema: TableSchema; pairs: ColumnPair[]; ranges: KeyRange[]; where?: string; fetchSize: number }): Promise<{ rows: RowDigest[]; read: number }> {
+      return withEngine(input.conn, `refine ${input.schema.table}`, async (engine) => {
+        const all: RowDigest[] = [];
+        let read = 0;
+        for (const range of input.ranges) {
+          const r = await rowDigests(input.side, { engine, schema: input.schema }, range, { table: input.schema.table, pairs: input.pairs, where: input.where, fetchSize: input.fetchSize, maskKey: deps.maskKey, signal: Context.current().cancellationSignal });
+          all.push(...r.rows);
+          read += r.read;
+        }
+        return { rows: all, read };
+      });
+    },
+
+    async savePlan(input: { runId: string; table: string; plan: SavedPlan }): Promise<void> {
+      writeTableFile(input.runId, input.table, 'plan.json', JSON.stringify(input.plan));
+    },
+
+    /**
+     * What an earlier run of this table finished: its plan and completed partitions. Refused
+     * when the canonical encoding's version or the compared columns differ.
+     */
+    async loadResume(input: { fromRunId: string; table: string; columns: ColumnPair[] }): Promise<{ plan: SavedPlan; partitions: SavedPartition[] }> {
+      const text = readTableFile(input.fromRunId, input.table, 'plan.json');
+      if (!text) throw toFailure(new BadConfig(`--resume-from ${input.fromRunId}: no saved plan for table "${input.table}" in the results store`), 'resume');
+      const plan = JSON.parse(text) as SavedPlan;
+      if (plan.canonicalVersion !== CANONICAL_VERSION) {
+        throw toFailure(new BadConfig(`--resume-from ${input.fromRunId}: made with canonical encoding v${plan.canonicalVersion}, this worker uses v${CANONICAL_VERSION}; start a fresh run`), 'resume');
+      }
+      const sig = (cs: ColumnPair[]) => JSON.stringify(cs.map((c) => [c.name, c.family, c.isKey, c.mask ?? null]));
+      if (sig(plan.columns) !== sig(input.columns)) {
+        throw toFailure(new BadConfig(`--resume-from ${input.fromRunId}: table "${input.table}" was compared with other columns, types or masks; start a fresh run`), 'resume');
+      }
+      return { plan, partitions: readPartitions<SavedPartition>(input.fromRunId, input.table) };
+    },
+
+    async writeDiffBatch(input: { runId: string; table: string; batch: string; records: DiffRecord[] }): Promise<void> {
+      writeBatch(input.runId, input.table, input.batch, input.records);
     },
 
     /** Assembles the table's delta manifest (sorted by key) and its checkpoint manifest. */
     async finalizeTable(input: FinalizeInput & { families: Family[]; inFlight?: KeyTuple[] }): Promise<FinalizeOutput> {
       const inFlight = new Set((input.inFlight ?? []).map((k) => JSON.stringify(k)));
-      const records = readBatches(input.runId, input.table)
-        .filter((r) => !inFlight.has(JSON.stringify(r.key)))
-        .sort((a, b) => compareKeys(a.key, b.key, input.families));
+      const all = readBatches(input.runId, input.table).sort((a, b) => compareKeys(a.key, b.key, input.families));
+      const records = all.filter((r) => !inFlight.has(JSON.stringify(r.key)));
+      if (inFlight.size) writeTableFile(input.runId, input.table, 'in-flight.jsonl', all.filter((r) => inFlight.has(JSON.stringify(r.key))).map(recordLine).join(''));
       const body = records.map(recordLine).join('');
       const manifestPath = writeTableFile(input.runId, input.table, 'manifest.jsonl', body);
       const manifestSha256 = createHash('sha256').update(body).digest('hex');

@@ -15,7 +15,8 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities, CompareOutput } from '../activities';
+import type { Activities, CompareOutput, SavedPartition } from '../activities';
+import type { DigestResult } from '../src/digest/partition';
 import { longScan, shortCall } from '../activities/presets';
 import { parseRunSpec, type RunSpec, type TableSpec } from '../src/config/schema';
 import { initialFallback, onTrouble, type FallbackState } from '../src/core/fallback';
@@ -33,6 +34,7 @@ import {
   type SegmentDigest,
 } from '../src/core/segments';
 import type { ColumnPair, KeyTuple, SchemaCheck, TableSchema } from '../src/core/types';
+import { diffRowDigests } from '../src/core/rowdiff';
 import { SEARCH_ATTRIBUTES_KEYS } from './search-attributes';
 import { taskQueueFor } from '../src/temporal/names';
 import type { ProgressView, TableSummary } from './types';
@@ -128,7 +130,13 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
     const rows = Math.max(source.rowEstimate, target.rowEstimate, 1);
     const segments = keyMasked ? 1 : Math.max(1, Math.min(20_000, Math.ceil(rows / opts.segmentRows)));
     let boundaries: KeyTuple[] = [];
-    if (segments > 1) {
+    let resumed: { boundaries: KeyTuple[]; partitions: SavedPartition[] } | undefined;
+    if (opts.resumeFrom) {
+      // an idempotent restart for a static snapshot: the earlier plan and its finished partitions
+      const r = await acts('source').loadResume({ fromRunId: opts.resumeFrom.replace(/^parity\//, ''), table: t.name, columns: check.columns });
+      resumed = { boundaries: r.plan.boundaries, partitions: r.partitions };
+      boundaries = r.plan.boundaries;
+    } else if (segments > 1) {
       const samples = await Promise.all(
         SIDES.map((s) => acts(s).sampleKeys({ conn: conn[s], schema: s === 'source' ? source : target, n: Math.min(50_000, segments * 4), where: t.where })),
       );
@@ -136,12 +144,13 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
     }
     const perPartition = Math.max(1, Math.ceil(opts.partitionRows / opts.segmentRows));
     const partitions = partitionSegments(boundaries.length + 1, perPartition);
+    await acts('source').savePlan({ runId: input.runId, table: t.name, plan: { canonicalVersion: check.canonicalVersion, schemas: { source, target }, columns: check.columns, boundaries } });
     st = {
       startedAt: Date.now(),
       schemas: { source, target },
       check,
       boundaries,
-      queues: { source: partitions.map((p) => ({ p, attempts: 0 })), target: partitions.map((p) => ({ p, attempts: 0 })) },
+      queues: { source: [], target: [] },
       pending: { source: [], target: [] },
       doneSegments: { source: [], target: [] },
       unequal: [],
@@ -153,6 +162,21 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
       partitionsDone: { source: 0, target: 0 },
       reusedPartitions: 0,
     };
+    for (const side of SIDES) {
+      for (const p of partitions) {
+        // reuse an earlier run's results when they cover this partition exactly
+        const saved = (resumed?.partitions ?? []).filter((x) => x.side === side && x.from >= p.from && x.to <= p.to);
+        const covered = saved.reduce((n, x) => n + (x.to - x.from), 0) === p.to - p.from;
+        if (!covered) {
+          st.queues[side].push({ p, attempts: 0 });
+          continue;
+        }
+        for (const x of saved) recordPartition(st, side, { from: x.from, to: x.to }, x.result);
+        st.reusedPartitions += saved.length;
+        st.partitionsDone[side] += 1;
+      }
+    }
+    settle(st);
   }
   setHandler(setConcurrencySignal, (n: number) => {
     if (Number.isInteger(n) && n >= 1 && n <= 64) st.fallback = { ...st.fallback, concurrency: n };
@@ -187,23 +211,6 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
   const running: Record<Side, number> = { source: 0, target: 0 };
   let fatal: unknown;
 
-  const settlePartitionPair = () => {
-    // segments both sides have finished can be compared now and their digests dropped
-    const both = st.doneSegments.source.filter((i) => st.doneSegments.target.includes(i));
-    if (!both.length) return;
-    const ready = new Set(both);
-    const pick = (s: Side) => st.pending[s].filter((d) => ready.has(d.i));
-    const a = mergeSegmentDigests([pick('source')]);
-    const b = mergeSegmentDigests([pick('target')]);
-    const bad = unequalSegments(a, b);
-    // segments with no rows on either side are equal (absent in both maps)
-    st.unequal.push(...bad);
-    for (const s of SIDES) {
-      st.pending[s] = st.pending[s].filter((d) => !ready.has(d.i));
-      st.doneSegments[s] = st.doneSegments[s].filter((i) => !ready.has(i));
-    }
-  };
-
   const runJob = async (side: Side, job: Job): Promise<void> => {
     const label = `${job.p.from}-${job.p.to}`;
     const level = st.fallback.level;
@@ -221,17 +228,12 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
         level,
         label,
         checkpoint: job.checkpoint as never,
+        store: { runId: input.runId, table: t.name, from: job.p.from, to: job.p.to },
       });
       st.rowsRead[side] += r.rowsReadNow;
-      const rd = st.reads[side];
-      if (!rd.began || r.readStartedAt < rd.began) rd.began = r.readStartedAt;
-      if (!rd.ended || r.readEndedAt > rd.ended) rd.ended = r.readEndedAt;
-      st.pending[side].push(...r.segments);
-      for (let i = job.p.from; i < job.p.to; i++) st.doneSegments[side].push(i);
+      recordPartition(st, side, job.p, r);
       st.partitionsDone[side]++;
-      const digest = r.segments.reduce((acc, d) => ({ n: acc.n + d.n, s: addSums(acc.s, d.s) }), { n: 0, s: ZERO_SUM });
-      st.checkpoints.push({ side, from: job.p.from, to: job.p.to, range: partitionRange(st.boundaries, job.p), lastKey: r.lastKey ?? null, rows: r.rows, digest });
-      settlePartitionPair();
+      settle(st);
     } catch (err) {
       const cause = err instanceof ActivityFailure ? err.cause : err;
       const type = cause instanceof ApplicationFailure ? cause.type : cause instanceof TimeoutFailure ? 'WorkerDied' : 'Other';
@@ -283,27 +285,36 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
   // 4–5. compare and refine: row-level comparison of the unequal segments only
   phase = 'refine';
   const unequal = [...new Set(st.unequal)].sort((a, b) => a - b);
-  const batches = consecutiveRuns(unequal, 64);
+  // same region: one activity reads both sides and compares in-process (nothing but counts
+  // and keys come back); across regions each side sends keys and digests, compared here
+  const crossRegion = conn.source.ref.region !== conn.target.ref.region;
+  const batches = consecutiveRuns(unequal, crossRegion ? Math.max(1, Math.floor(2000 / opts.segmentRows)) : 64);
   const totals = { missing: 0, extra: 0, changed: 0, rowsRefetched: { source: 0, target: 0 } };
   const diffKeys: KeyTuple[] = [];
   let next = 0;
-  const refineLane = async () => {
-    while (next < batches.length) {
-      const b = batches[next++];
-      const ranges = [];
-      // one range per run of consecutive segments keeps the number of queries small
-      ranges.push({ lo: segmentRange(st.boundaries, b.from).lo, hi: segmentRange(st.boundaries, b.to - 1).hi });
-      const out: CompareOutput = await acts('source', longScan).compareSegments({
-        runId: input.runId,
-        table: t.name,
-        batch: `seg-${String(b.from).padStart(6, '0')}-${b.to}`,
+  const wantKeys = opts.recheckAfterSeconds > 0;
+  const refineBatch = async (b: Partition, store = t.name): Promise<CompareOutput> => {
+    const ranges = [{ lo: segmentRange(st.boundaries, b.from).lo, hi: segmentRange(st.boundaries, b.to - 1).hi }];
+    const batch = `seg-${String(b.from).padStart(6, '0')}-${b.to}`;
+    if (!crossRegion) {
+      return acts('source', longScan).compareSegments({
+        runId: input.runId, table: t.name, batch,
         source: { ...conn.source, schema: st.schemas.source },
         target: { ...conn.target, schema: st.schemas.target },
-        pairs,
-        ranges,
-        where: t.where,
-        fetchSize: st.fallback.fetchSize,
+        pairs, ranges, where: t.where, fetchSize: st.fallback.fetchSize, store, wantKeys,
       });
+    }
+    const [a, z] = await Promise.all(
+      SIDES.map((s) => acts(s, longScan).rowDigests({ side: s, conn: conn[s], schema: st.schemas[s], pairs, ranges, where: t.where, fetchSize: st.fallback.fetchSize })),
+    );
+    const records = diffRowDigests(t.name, pairs, a.rows, z.rows);
+    await acts('source').writeDiffBatch({ runId: input.runId, table: store, batch, records });
+    const count = (k: string) => records.filter((r) => r.kind === k).length;
+    return { missing: count('missing_in_target'), extra: count('extra_in_target'), changed: count('changed'), rowsRefetched: { source: a.read, target: z.read }, keys: records.map((r) => r.key) };
+  };
+  const refineLane = async () => {
+    while (next < batches.length) {
+      const out = await refineBatch(batches[next++]);
       totals.missing += out.missing;
       totals.extra += out.extra;
       totals.changed += out.changed;
@@ -314,13 +325,25 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
   };
   await Promise.all(Array.from({ length: Math.max(1, st.fallback.concurrency) }, refineLane));
 
+  // live tables: wait, compare the differing segments again; keys that converged were in flight
+  let inFlight: KeyTuple[] = [];
+  if (wantKeys && diffKeys.length) {
+    phase = 'recheck';
+    await sleep(opts.recheckAfterSeconds * 1000);
+    const still = new Set<string>();
+    for (const b of batches) for (const k of (await refineBatch(b, `${t.name}.recheck`)).keys ?? []) still.add(JSON.stringify(k));
+    inFlight = diffKeys.filter((k) => !still.has(JSON.stringify(k)));
+  }
+
   // 6. report
   phase = 'report';
-  const families = pairs.filter((c) => c.isKey).map((c) => c.family);
+  // a masked key shows as its token, which sorts as text
+  const families = pairs.filter((c) => c.isKey).map((c) => (c.mask ? 'text' : c.family));
   const fin = await acts('source').finalizeTable({
     runId: input.runId,
     table: t.name,
     families,
+    inFlight,
     checkpoints: st.checkpoints,
     audit: {
       table: t.name,
@@ -344,6 +367,7 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
     extra: fin.extra,
     changed: fin.changed,
     changedColumns: fin.changedColumns,
+    inFlight: inFlight.length,
     rowsRead: { ...st.rowsRead },
     rowsRefetched: totals.rowsRefetched.source + totals.rowsRefetched.target,
     mode: 'extract',
@@ -362,6 +386,30 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
   upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES_KEYS.status, value: summary.status }]);
   upsertMemo({ summary: { table: summary.table, status: summary.status, missing: summary.missing, extra: summary.extra, changed: summary.changed, sourceRows: summary.sourceRows, targetRows: summary.targetRows } });
   return summary;
+}
+
+function recordPartition(st: Carried, side: Side, p: Partition, r: DigestResult): void {
+  const rd = st.reads[side];
+  if (!rd.began || r.readStartedAt < rd.began) rd.began = r.readStartedAt;
+  if (!rd.ended || r.readEndedAt > rd.ended) rd.ended = r.readEndedAt;
+  st.pending[side].push(...r.segments);
+  for (let i = p.from; i < p.to; i++) st.doneSegments[side].push(i);
+  const digest = r.segments.reduce((acc, d) => ({ n: acc.n + d.n, s: addSums(acc.s, d.s) }), { n: 0, s: ZERO_SUM });
+  st.checkpoints.push({ side, from: p.from, to: p.to, range: partitionRange(st.boundaries, p), lastKey: r.lastKey ?? null, rows: r.rows, digest });
+}
+
+/** Segments both sides have finished are compared now and their digests dropped (compact state). */
+function settle(st: Carried): void {
+  const target = new Set(st.doneSegments.target);
+  const ready = new Set(st.doneSegments.source.filter((i) => target.has(i)));
+  if (!ready.size) return;
+  const pick = (s: Side) => st.pending[s].filter((d) => ready.has(d.i));
+  // segments with no rows on either side are equal (absent from both maps)
+  st.unequal.push(...unequalSegments(mergeSegmentDigests([pick('source')]), mergeSegmentDigests([pick('target')])));
+  for (const s of SIDES) {
+    st.pending[s] = st.pending[s].filter((d) => !ready.has(d.i));
+    st.doneSegments[s] = st.doneSegments[s].filter((i) => !ready.has(i));
+  }
 }
 
 function sumRows(checkpoints: unknown[], side: Side): number {

@@ -4,6 +4,7 @@ import { compareKeys } from '../canonical';
 import type { ColumnPair, DiffRecord, KeyRange, TableSchema } from '../core/types';
 import type { Engine, RawRow } from '../engines/engine';
 import { makeEncoder, type EncodedRow, type Side } from './encode';
+import { RowHasher } from './row';
 
 export interface CompareSide {
   engine: Engine;
@@ -60,3 +61,22 @@ export async function compareRange(source: CompareSide, target: CompareSide, ran
   }
   return { source: sc.n, target: tc.n };
 }
+
+import type { RowDigest } from '../core/rowdiff';
+
+/** Per-row digests of a range on one side (cross-region refinement: only digests and keys travel). */
+export async function rowDigests(side: Side, s: CompareSide, range: KeyRange, o: CompareOptions): Promise<{ rows: RowDigest[]; read: number }> {
+  const hasher = new RowHasher();
+  const counter = { n: 0 };
+  const out: RowDigest[] = [];
+  const keyCount = o.pairs.filter((p) => p.isKey).length;
+  for await (const r of rows(side, s, o, range, counter)) {
+    const row = hasher.hex(r.values);
+    const cols: string[] = [];
+    for (let i = keyCount; i < r.values.length; i++) cols.push(hasher.hex([r.values[i]]).slice(0, 16));
+    out.push([r.shown, row, cols]);
+  }
+  return { rows: out, read: counter.n };
+}
+
+export { diffRowDigests } from '../core/rowdiff';

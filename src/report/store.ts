@@ -69,3 +69,16 @@ export function readTableFile(runId: string, table: string, file: string): strin
   const path = join(tableDir(runId, table), file);
   return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
 }
+
+/** Completed partition results, one file each, so a later run can resume from them. */
+export function writePartition(runId: string, table: string, name: string, result: unknown): void {
+  const dir = join(tableDir(runId, table), 'partitions');
+  mkdirSync(dir, { recursive: true });
+  writeAtomic(join(dir, `${safe(name)}.json`), JSON.stringify(result));
+}
+
+export function readPartitions<T>(runId: string, table: string): T[] {
+  const dir = join(tableDir(runId, table), 'partitions');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as T);
+}
