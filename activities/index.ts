@@ -3,7 +3,7 @@
 import { Context, heartbeat, activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { createHash } from 'node:crypto';
-import { checkSchemas, compareKeys, CANONICAL_VERSION } from '../src/canonical';
+import { checkSchemas, compareKeys, withPairFamilies, CANONICAL_VERSION } from '../src/canonical';
 import type { ConnectionRef, TableSpec } from '../src/config/schema';
 import type { ColumnPair, DiffRecord, Family, KeyRange, KeyTuple, SchemaCheck, TableSchema } from '../src/core/types';
 import { compareRange, rowDigests } from '../src/digest/compare';
@@ -182,7 +182,11 @@ export function createActivities(deps: WorkerDeps) {
       return withEngine(input.conn, `introspect ${input.table}`, (e) => e.introspect(input.table));
     },
 
-    async checkSchemas(input: { table: TableSpec; source: TableSchema; target: TableSchema }): Promise<SchemaCheck & { canonicalVersion: number }> {
+    /**
+     * The schema pre-check. Also returns both schemas with each key/column's paired family
+     * (a MariaDB TINYINT(1) paired with boolean reads as bool), which scans and samples use.
+     */
+    async checkSchemas(input: { table: TableSpec; source: TableSchema; target: TableSchema }): Promise<SchemaCheck & { canonicalVersion: number; schemas: { source: TableSchema; target: TableSchema } }> {
       const check = checkSchemas(input.source, input.target);
       const mask = input.table.mask ?? {};
       for (const col of Object.keys(mask)) {
@@ -201,7 +205,8 @@ export function createActivities(deps: WorkerDeps) {
       if (columns.some((c) => c.mask === 'tokenize') && !deps.maskKey) {
         check.halts.push('masking: this worker has no PARITY_MASK_KEY, needed to tokenize masked columns');
       }
-      return { ...check, columns, canonicalVersion: CANONICAL_VERSION };
+      const schemas = { source: withPairFamilies(input.source, check.columns), target: withPairFamilies(input.target, check.columns) };
+      return { ...check, columns, canonicalVersion: CANONICAL_VERSION, schemas };
     },
 
     /** the fingerprint of this region's masking key (never the key) */

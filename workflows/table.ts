@@ -108,8 +108,9 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
       { key: SEARCH_ATTRIBUTES_KEYS.status, value: 'running' },
     ]);
     // 1. schema pre-check, before any hashing
-    const [source, target] = await Promise.all(SIDES.map((s) => acts(s).introspect({ conn: conn[s], table: tableName[s] })));
-    const check = await acts('source').checkSchemas({ table: t, source, target });
+    const [rawSource, rawTarget] = await Promise.all(SIDES.map((s) => acts(s).introspect({ conn: conn[s], table: tableName[s] })));
+    const { schemas, ...check } = await acts('source').checkSchemas({ table: t, source: rawSource, target: rawTarget });
+    const { source, target } = schemas;
     if (check.halts.length) {
       upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES_KEYS.status, value: 'halted' }]);
       throw ApplicationFailure.create({

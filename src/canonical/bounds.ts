@@ -224,6 +224,8 @@ export function boundSql(
     return 'TRUE';
   }
   const k = vals.length;
+  // a key prefix stands for its smallest completion: 'after (2)' still includes (2, x)
+  if (op2 === '>' && cut === undefined && k < cols.length) op2 = '>=';
   const binds = vals.map((v, i) => bind(v, cols[i]));
   if (k === 1) return `${exprs[0]} ${op2} ${binds[0]}`;
   return `(${exprs.slice(0, k).join(', ')}) ${op2} (${binds.join(', ')})`;

@@ -117,6 +117,9 @@ export function compareKeys(a: KeyTuple, b: KeyTuple, families: Family[]): numbe
     const x = a[i];
     const y = b[i];
     if (x === y) continue;
+    // a shorter tuple (a key prefix used as a bound) sorts before every key it prefixes
+    if (x === undefined) return -1;
+    if (y === undefined) return 1;
     let cmp = comparatorCache.get(families[i]);
     if (!cmp) {
       cmp = keyComparator(families[i]);
