@@ -19,6 +19,7 @@ import { maskKeyFingerprint } from '../src/policy/mask';
 import { displayUrl, redact, resolveConnection } from '../src/policy/connections';
 import { readBatches, readPartitions, readTableFile, recordLine, writeBatch, writePartition, writeTableFile } from '../src/report/store';
 import { LEVEL3_FETCH } from '../src/core/fallback';
+import { baselineDrift } from '../src/core/baseline';
 
 export interface WorkerDeps {
   region: string;
@@ -188,6 +189,11 @@ export function createActivities(deps: WorkerDeps) {
      */
     async checkSchemas(input: { table: TableSpec; source: TableSchema; target: TableSchema }): Promise<SchemaCheck & { canonicalVersion: number; schemas: { source: TableSchema; target: TableSchema } }> {
       const check = checkSchemas(input.source, input.target);
+      const b = input.table.baseline;
+      if (b) {
+        if (b.canonicalVersion !== CANONICAL_VERSION) check.halts.push(`baseline: made with canonical encoding v${b.canonicalVersion}, this worker uses v${CANONICAL_VERSION}; write a new baseline`);
+        check.halts.push(...baselineDrift(b, input.source, input.target).map((d) => `drift from baseline: ${d}`));
+      }
       const mask = input.table.mask ?? {};
       for (const col of Object.keys(mask)) {
         if (!check.columns.some((c) => c.name === col.toLowerCase())) check.halts.push(`mask: column "${col}" is not in both tables`);
@@ -212,6 +218,19 @@ export function createActivities(deps: WorkerDeps) {
     /** the fingerprint of this region's masking key (never the key) */
     async maskFingerprint(): Promise<string | null> {
       return deps.maskKey ? maskKeyFingerprint(deps.maskKey) : null;
+    },
+
+    /** --where must work on both sides, against their own schemas; a bad predicate is bad input. */
+    async validateWhere(input: { conn: ConnInput; schema: TableSchema; where: string; side: string }): Promise<void> {
+      return withEngine(input.conn, `validate --where on ${input.side}`, async (e) => {
+        try {
+          await e.sampleKeys(input.schema, 1, input.where);
+        } catch (err) {
+          const kind = classify(err);
+          if (kind === 'ConnectionLost' || kind === 'Timeout') throw err;
+          throw new BadConfig(`--where ${JSON.stringify(input.where)} does not work on the ${input.side} (${e.endpoint}): ${(err as Error).message}`);
+        }
+      });
     },
 
     async sampleKeys(input: { conn: ConnInput; schema: TableSchema; n: number; where?: string }): Promise<KeyTuple[]> {

@@ -1,6 +1,6 @@
 // reconcileRun: many table pairs, one child workflow per table (parity/<run>/<table>),
 // at most `tableConcurrency` at once. A table's failure is a result, not the run's failure.
-import { ApplicationFailure, ChildWorkflowFailure, executeChild, workflowInfo, defineQuery, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, TimeoutFailure, executeChild, workflowInfo, defineQuery, setHandler } from '@temporalio/workflow';
 import { parseRunSpec, type RunSpec } from '../src/config/schema';
 import { tableWorkflowId } from '../src/temporal/names';
 import { reconcileTable } from './table';
@@ -13,6 +13,13 @@ export interface RunInput {
 }
 
 export const runStateQuery = defineQuery<{ tables: { table: string; workflowId: string; status: string }[] }>('runState');
+
+/** The failure that started it all: child → activity → application failure. */
+function rootCause(err: unknown): unknown {
+  let e = err;
+  while ((e instanceof ChildWorkflowFailure || e instanceof ActivityFailure) && e.cause) e = e.cause;
+  return e;
+}
 
 export async function reconcileRun(input: RunInput): Promise<RunSummary> {
   const parsed = parseRunSpec(input?.spec);
@@ -34,8 +41,8 @@ export async function reconcileRun(input: RunInput): Promise<RunSummary> {
           args: [{ runId, spec, tableIndex: i }],
         });
       } catch (err) {
-        const cause = err instanceof ChildWorkflowFailure ? err.cause : err;
-        const type = cause instanceof ApplicationFailure ? cause.type ?? 'Error' : (cause as Error)?.name ?? 'Error';
+        const cause = rootCause(err);
+        const type = cause instanceof ApplicationFailure ? cause.type ?? 'Error' : cause instanceof TimeoutFailure ? 'Timeout' : (cause as Error)?.name ?? 'Error';
         const message = (cause as Error)?.message ?? String(cause);
         results[i] = {
           table: t.name, status: type === 'SchemaDrift' ? 'halted' : 'failed',

@@ -120,6 +120,10 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
         details: [{ halts: check.halts, findings: check.findings, notCompared: check.notCompared }],
       });
     }
+    if (t.where) {
+      const where = t.where;
+      await Promise.all(SIDES.map((s) => acts(s).validateWhere({ conn: conn[s], schema: s === 'source' ? source : target, where, side: s })));
+    }
     if (conn.source.ref.region !== conn.target.ref.region && check.columns.some((c) => c.mask === 'tokenize')) {
       const [a, b] = await Promise.all(SIDES.map((s) => acts(s).maskFingerprint()));
       if (a !== b) throw ApplicationFailure.nonRetryable(`masking keys differ between regions ${conn.source.ref.region} and ${conn.target.ref.region} (fingerprints ${a} vs ${b})`, 'BadConfig');

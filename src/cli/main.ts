@@ -6,6 +6,7 @@ import { redact } from '../policy/connections';
 import { runCommand } from './commands/run';
 import { devCommand, serverCommand, workerCommand } from './commands/serve';
 import { reportCommand, statusCommand } from './commands/status';
+import { baselineCommand, doctorCommand, planCommand } from './commands/inspect';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION: string = require('../../../package.json').version;
@@ -57,7 +58,8 @@ export function buildProgram(): Command {
       .option('--segment-rows <n>', 'rows per segment', int('--segment-rows'))
       .option('--partition-rows <n>', 'rows per partition', int('--partition-rows'))
       .option('--concurrency <n>', 'partitions scanned at once per database', int('--concurrency'))
-      .option('--recheck-after <seconds>', 'recheck differing keys after this delay (live tables)', int('--recheck-after')),
+      .option('--recheck-after <seconds>', 'recheck differing keys after this delay (live tables)', int('--recheck-after'))
+      .option('--baseline <file>', 'halt on schema drift from this baseline (written by parity baseline)'),
   )
     .addHelpText('after', `
 Examples:
@@ -132,6 +134,40 @@ Examples:
 Example:
   parity report parity/20261125-101500-ab12cd --format html --out report.html`)
     .action(run(reportCommand as never));
+
+  const local = (cmd: Command) =>
+    cmd
+      .option('--source <url>', 'source database URL')
+      .option('--target <url>', 'target database URL')
+      .option('--table <name>', 'table (repeatable)', collect)
+      .option('--config <file>', 'YAML or JSON config')
+      .option('--where <predicate>', 'SQL predicate applied to both sides');
+
+  local(program.command('plan').description('dry run: partitions, estimated rows and time, and the mode per table, without hashing'))
+    .option('--json', 'one JSON document')
+    .option('--segment-rows <n>', 'rows per segment', int('--segment-rows'))
+    .option('--partition-rows <n>', 'rows per partition', int('--partition-rows'))
+    .addOption(new Option('--mode <mode>', 'who hashes').choices(['auto', 'extract', 'pushdown']))
+    .addHelpText('after', `
+Example:
+  parity plan --source postgres://postgres@127.0.0.1/test --target mysql://root@127.0.0.1/test --table orders`)
+    .action(run(planCommand as never));
+
+  local(program.command('baseline').description('write a schema baseline of both sides; parity run --baseline halts on drift from it'))
+    .option('--out <file>', 'where to write the baseline (JSON)')
+    .addHelpText('after', `
+Example:
+  parity baseline --config parity.yaml --out baseline.json
+  parity run --config parity.yaml --baseline baseline.json`)
+    .action(run(baselineCommand as never));
+
+  local(program.command('doctor').description('diagnostics on a table pair: hash determinism, thread payloads, idle transactions, sizing'))
+    .option('--json', 'one JSON document')
+    .option('--sample <rows>', 'rows to hash for the determinism check', int('--sample'), 10_000)
+    .addHelpText('after', `
+Example:
+  parity doctor --source postgres://… --target mysql://… --table orders`)
+    .action(run(doctorCommand as never));
 
   return program;
 }

@@ -27,6 +27,15 @@ export const TableSpec = z
     targetTable: z.string().min(1).describe('table in the target'),
     mask: z.record(z.string(), MaskMode).default({}).describe('column → masking mode (tokenize keeps the column compared through an HMAC token; exclude drops it)'),
     where: z.string().optional().describe('SQL predicate applied on both sides, restricting the compared rows'),
+    baseline: z
+      .object({
+        canonicalVersion: z.number().int(),
+        source: z.array(z.object({ name: z.string(), type: z.string(), nullable: z.boolean() })),
+        target: z.array(z.object({ name: z.string(), type: z.string(), nullable: z.boolean() })),
+        primaryKey: z.object({ source: z.array(z.string()), target: z.array(z.string()) }),
+      })
+      .optional()
+      .describe('schema baseline of this table pair (written by parity baseline); drift from it halts the run'),
   })
   .strict();
 

@@ -1,7 +1,8 @@
 // parity run: build the run spec, start reconcileRun, follow progress, print the summary,
 // copy the manifest, and choose the exit code (0 identical, 1 differences, 2 undecided).
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Baseline } from '../../core/baseline';
 import { createInterface } from 'node:readline';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { loadConfigFile, specFromConfig, urlDialect } from '../../config/load';
@@ -31,6 +32,7 @@ export interface RunOptions extends GlobalOptions {
   partitionRows?: number;
   concurrency?: number;
   recheckAfter?: number;
+  baseline?: string;
 }
 
 export function newRunId(): string {
@@ -39,6 +41,24 @@ export function newRunId(): string {
 }
 
 export function buildSpec(o: RunOptions): RunSpec {
+  const spec = buildSpecOnly(o);
+  if (o.baseline) {
+    let b: Baseline;
+    try {
+      b = JSON.parse(readFileSync(o.baseline, 'utf8'));
+    } catch (err) {
+      throw new BadConfig(`--baseline ${o.baseline}: ${(err as Error).message}`);
+    }
+    for (const t of spec.tables) {
+      const tb = b.tables?.[t.name];
+      if (!tb) throw new BadConfig(`--baseline ${o.baseline}: no entry for table "${t.name}" (write one with parity baseline)`);
+      t.baseline = { canonicalVersion: b.canonicalVersion, ...tb };
+    }
+  }
+  return spec;
+}
+
+function buildSpecOnly(o: RunOptions): RunSpec {
   const runId = o.runId ?? newRunId();
   const options = {
     ...(o.mode ? { mode: o.mode } : {}),

@@ -1,0 +1,107 @@
+// The rest of the CLI surface end to end: plan, baseline + drift halt, --where, --help for
+// every command, status/report, resume-from.
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDemoPair, MY_URL, myExec, PG_URL, pgExec, sortRecords, type SamplePair } from '../../scripts/fixtures';
+import { ROOT, runCli, startWorker, stopProcess } from '../helpers/cli';
+
+const OUT = join(ROOT, 'test-output', 'e2e-more');
+const T = 'more_orders';
+
+describe('CLI surface', () => {
+  let pair: SamplePair;
+  let worker: Awaited<ReturnType<typeof startWorker>>;
+  beforeAll(async () => {
+    mkdirSync(OUT, { recursive: true });
+    pair = await createDemoPair(T, 1500, 23);
+    worker = await startWorker();
+  });
+  afterAll(async () => {
+    if (worker) await stopProcess(worker);
+  });
+
+  it.each(['run', 'worker', 'server', 'dev', 'status', 'report', 'plan', 'baseline', 'doctor'])('parity %s --help shows usage and an example', async (cmd) => {
+    const r = await runCli([cmd, '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`Usage: parity ${cmd}`));
+    expect(r.stdout).toMatch(/Example/);
+  });
+
+  it('plan prints partitions, estimates and mode without hashing', async () => {
+    const r = await runCli(['plan', '--source', PG_URL, '--target', MY_URL, '--table', T, '--json', '--partition-rows', '1000', '--segment-rows', '100']);
+    expect(r.code, r.stderr).toBe(0);
+    const p = JSON.parse(r.stdout).tables[0];
+    expect(p.table).toBe(T);
+    expect(p.segments).toBeGreaterThanOrEqual(10);
+    expect(p.partitionsPerSide).toBeGreaterThanOrEqual(2);
+    expect(['extract', 'pushdown']).toContain(p.mode);
+    expect(p.halts).toEqual([]);
+  });
+
+  it('baseline + run --baseline: no drift runs; drift halts before hashing with exit 2 and a readable diff', async () => {
+    const base = join(OUT, 'baseline.json');
+    expect((await runCli(['baseline', '--source', PG_URL, '--target', MY_URL, '--table', T, '--out', base])).code).toBe(0);
+    const b = JSON.parse(readFileSync(base, 'utf8'));
+    expect(b.canonicalVersion).toBe(1);
+    expect(b.tables[T].source.map((c: { name: string }) => c.name)).toContain('price');
+    const ok = await runCli(['run', '--source', PG_URL, '--target', MY_URL, '--table', T, '--baseline', base, '--json']);
+    expect(ok.code, ok.stderr).toBe(1);
+    await myExec(`ALTER TABLE ${T} MODIFY ratio DOUBLE NOT NULL DEFAULT 0`);
+    try {
+      const r = await runCli(['run', '--source', PG_URL, '--target', MY_URL, '--table', T, '--baseline', base, '--json']);
+      expect(r.code).toBe(2);
+      const t = JSON.parse(r.stdout).tables[0];
+      expect(t.status).toBe('halted');
+      expect(t.error.type).toBe('SchemaDrift');
+      expect(t.error.message).toMatch(/target: column "ratio" changed nullability NULL → NOT NULL/);
+    } finally {
+      await myExec(`ALTER TABLE ${T} MODIFY ratio DOUBLE NULL`);
+    }
+  });
+
+  it('--where restricts both sides; a predicate that fails on one side is bad input (exit 2)', async () => {
+    const out = join(OUT, 'where.jsonl');
+    const r = await runCli(['run', '--source', PG_URL, '--target', MY_URL, '--table', T, '--where', 'id < 0', '--out', out, '--json']);
+    const expected = pair.expected.filter((e) => BigInt(e.key[0]) < 0n);
+    expect(r.code, r.stderr).toBe(expected.length ? 1 : 0);
+    expect(sortRecords(readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)))).toEqual(expected);
+    const bad = await runCli(['run', '--source', PG_URL, '--target', MY_URL, '--table', T, '--where', 'no_such_column = 1', '--json']);
+    expect(bad.code).toBe(2);
+    expect(JSON.parse(bad.stdout).tables[0].error.message).toMatch(/--where .* does not work on the source/);
+  });
+
+  it('status --json, status --wait and report (jsonl, csv) follow the contract; --detach exits 0 at once', async () => {
+    const d = await runCli(['run', '--source', PG_URL, '--target', MY_URL, '--table', T, '--detach', '--run-id', 'more-detach']);
+    expect(d.code).toBe(0);
+    expect(d.stdout.trim()).toBe('parity/more-detach');
+    const w = await runCli(['status', 'parity/more-detach', '--wait', '--json']);
+    expect(w.code).toBe(1);
+    expect(JSON.parse(w.stdout)).toMatchObject({ workflowId: 'parity/more-detach', status: 'different', progress: 1 });
+    const s = await runCli(['status', 'parity/more-detach', '--json']);
+    expect(JSON.parse(s.stdout).progress).toBe(1);
+    const jsonl = await runCli(['report', 'parity/more-detach', '--format', 'jsonl']);
+    expect(sortRecords(jsonl.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)))).toEqual(pair.expected);
+    const csv = await runCli(['report', 'parity/more-detach', '--format', 'csv']);
+    expect(csv.stdout.split('\n').filter((l) => l && !l.startsWith('#')).length).toBe(pair.expected.length + 1);
+    const missing = await runCli(['status', 'parity/no-such-run', '--json']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/no workflow with id "parity\/no-such-run"/);
+  });
+
+  it('--resume-from reuses every completed partition of an earlier run (no rows read) and gives the same manifest', async () => {
+    const first = await runCli(['run', '--source', PG_URL, '--target', MY_URL, '--table', T, '--run-id', 'more-resume-a', '--partition-rows', '1000', '--segment-rows', '100', '--json']);
+    expect(first.code).toBe(1);
+    const out = join(OUT, 'resume.jsonl');
+    const r = await runCli(['run', '--source', PG_URL, '--target', MY_URL, '--table', T, '--resume-from', 'parity/more-resume-a', '--partition-rows', '1000', '--segment-rows', '100', '--out', out, '--json']);
+    expect(r.code, r.stderr).toBe(1);
+    const t = JSON.parse(r.stdout).tables[0];
+    expect(t.rowsRead).toEqual({ source: 0, target: 0 });
+    expect(sortRecords(readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)))).toEqual(pair.expected);
+    const none = await runCli(['run', '--source', PG_URL, '--target', MY_URL, '--table', T, '--resume-from', 'parity/never-ran', '--json']);
+    expect(none.code).toBe(2);
+    expect(JSON.parse(none.stdout).tables[0].error.message).toMatch(/no saved plan/);
+    void pgExec;
+    void writeFileSync;
+  });
+});
