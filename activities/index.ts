@@ -9,6 +9,7 @@ import type { ColumnPair, DiffRecord, Family, KeyRange, KeyTuple, SchemaCheck, T
 import { compareRange, rowDigests } from '../src/digest/compare';
 import type { RowDigest } from '../src/core/rowdiff';
 import { digestPartition, type DigestCheckpoint, type DigestResult, type DigestTask } from '../src/digest/partition';
+import { digestDecoupled } from '../src/digest/decoupled';
 import type { HashPool } from '../src/digest/pool';
 import type { Engine } from '../src/engines/engine';
 import { openEngine } from '../src/engines/open';
@@ -279,10 +280,13 @@ export function createActivities(deps: WorkerDeps) {
       const hb = heartbeater();
       const signal = Context.current().cancellationSignal;
       try {
-        const usePool = deps.pool && input.level <= 1;
-        const result = usePool
-          ? await deps.pool!.digest(task, hb.beat, signal)
-          : await digestPartition(task, hb.beat, signal);
+        // level 0/1: fused in a pool thread; 2: read here, hash in the hashing pool; 3: all here, small fetches
+        const pool = deps.pool;
+        const result = pool && input.level <= 1
+          ? await pool.digest(task, hb.beat, signal)
+          : pool && input.level === 2
+            ? await digestDecoupled(task, (b) => pool.hashBatch(b, signal), pool.depth, hb.beat, signal)
+            : await digestPartition(task, hb.beat, signal);
         if (input.store) {
           const { runId, table, from, to } = input.store;
           writePartition(runId, table, `${input.side}-${String(from).padStart(6, '0')}-${to}`, { side: input.side, from, to, result } satisfies SavedPartition);

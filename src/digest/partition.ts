@@ -1,10 +1,11 @@
 // Digest of one partition on one side: stream rows in canonical key order, encode, mask,
 // hash, and add each row into the segment its key falls in. Resumable from a checkpoint.
 import { compareKeys } from '../canonical';
-import type { ColumnPair, KeyRange, KeyTuple, TableSchema } from '../core/types';
+import type { ColumnPair, Family, KeyRange, KeyTuple, TableSchema } from '../core/types';
 import type { SegmentDigest } from '../core/segments';
+import type { RawRow } from '../engines/engine';
 import { openEngine } from '../engines/open';
-import { makeEncoder, type Side } from './encode';
+import { makeEncoder, type EncodedRow, type Side } from './encode';
 import { RowHasher, Sum128 } from './row';
 
 export interface DigestTask {
@@ -40,65 +41,86 @@ export interface DigestResult extends DigestCheckpoint {
   readEndedAt: string;
 }
 
+/** Adds rows (in canonical key order) into per-segment sums. */
+export class SegmentAccumulator {
+  private readonly families: Family[];
+  private readonly encode: (row: RawRow) => EncodedRow;
+  private readonly hasher = new RowHasher();
+  private readonly sums = new Map<number, Sum128>();
+  private seg = 0;
+  private current: Sum128 | undefined;
+  rows: number;
+  lastKey?: KeyTuple;
+
+  constructor(
+    private readonly t: Pick<DigestTask, 'pairs' | 'side' | 'maskKey' | 'inner' | 'segFrom' | 'keyMasked' | 'checkpoint'>,
+  ) {
+    this.families = t.pairs.filter((p) => p.isKey).map((p) => p.family);
+    this.encode = makeEncoder(t.pairs, t.side, t.maskKey ? Buffer.from(t.maskKey, 'hex') : undefined);
+    for (const d of t.checkpoint?.segments ?? []) this.sums.set(d.i, Sum128.fromHex(d.s, d.n));
+    this.rows = t.checkpoint?.rows ?? 0;
+    this.lastKey = t.checkpoint?.lastKey;
+  }
+
+  add(raw: RawRow): void {
+    const row = this.encode(raw);
+    const inner = this.t.inner;
+    while (this.seg < inner.length && compareKeys(row.key, inner[this.seg], this.families) >= 0) {
+      this.seg++;
+      this.current = undefined;
+    }
+    if (!this.current) {
+      const i = this.t.segFrom + this.seg;
+      this.current = this.sums.get(i);
+      if (!this.current) this.sums.set(i, (this.current = new Sum128()));
+    }
+    this.current.add(this.hasher.digest(row.values));
+    this.rows++;
+    if (!this.t.keyMasked) this.lastKey = row.key;
+  }
+
+  snapshot(): DigestCheckpoint {
+    return {
+      lastKey: this.lastKey,
+      rows: this.rows,
+      segments: [...this.sums].map(([i, s]) => ({ i, n: s.n, s: s.toHex() })).sort((a, b) => a.i - b.i),
+    };
+  }
+}
+
+export function scanColumns(task: Pick<DigestTask, 'pairs' | 'side'>): string[] {
+  return task.pairs.map((p) => (task.side === 'source' ? p.source.name : p.target.name));
+}
+
 export async function digestPartition(
   task: DigestTask,
   onProgress: (cp: DigestCheckpoint) => void = () => {},
   signal?: AbortSignal,
 ): Promise<DigestResult> {
   const readStartedAt = new Date().toISOString();
-  const families = task.pairs.filter((p) => p.isKey).map((p) => p.family);
-  const encode = makeEncoder(task.pairs, task.side, task.maskKey ? Buffer.from(task.maskKey, 'hex') : undefined);
-  const hasher = new RowHasher();
-  const sums = new Map<number, Sum128>();
-  for (const d of task.checkpoint?.segments ?? []) sums.set(d.i, Sum128.fromHex(d.s, d.n));
-  let rows = task.checkpoint?.rows ?? 0;
-  let rowsReadNow = 0;
-  let lastKey = task.checkpoint?.lastKey;
-  let seg = 0; // offset within the partition
-  let current: Sum128 | undefined;
-
-  const snapshot = (): DigestCheckpoint => ({
-    lastKey,
-    rows,
-    segments: [...sums].map(([i, s]) => ({ i, n: s.n, s: s.toHex() })).sort((a, b) => a.i - b.i),
-  });
-
+  const acc = new SegmentAccumulator(task);
+  const before = acc.rows;
   const engine = await openEngine(task.url, { applicationName: task.applicationName });
   try {
     const stream = engine.scan({
       schema: task.schema,
-      columns: task.pairs.map((p) => (task.side === 'source' ? p.source.name : p.target.name)),
+      columns: scanColumns(task),
       range: task.range,
-      after: lastKey,
+      after: acc.lastKey,
       where: task.where,
       fetchSize: task.fetchSize,
       signal,
     });
     let lastProgress = Date.now();
     for await (const batch of stream) {
-      for (const raw of batch) {
-        const row = encode(raw);
-        while (seg < task.inner.length && compareKeys(row.key, task.inner[seg], families) >= 0) {
-          seg++;
-          current = undefined;
-        }
-        if (!current) {
-          const i = task.segFrom + seg;
-          current = sums.get(i);
-          if (!current) sums.set(i, (current = new Sum128()));
-        }
-        current.add(hasher.digest(row.values));
-        if (!task.keyMasked) lastKey = row.key;
-      }
-      rows += batch.length;
-      rowsReadNow += batch.length;
+      for (const raw of batch) acc.add(raw);
       if (Date.now() - lastProgress > 1000) {
         lastProgress = Date.now();
-        onProgress(snapshot());
+        onProgress(acc.snapshot());
       }
     }
   } finally {
     await engine.close();
   }
-  return { ...snapshot(), rowsReadNow, readStartedAt, readEndedAt: new Date().toISOString() };
+  return { ...acc.snapshot(), rowsReadNow: acc.rows - before, readStartedAt, readEndedAt: new Date().toISOString() };
 }

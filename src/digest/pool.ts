@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { DigestCheckpoint, DigestResult, DigestTask } from './partition';
+import type { BatchInput, BatchResult } from './decoupled';
 
 function taskFile(): string {
   const here = join(__dirname, 'pool-task.js');
@@ -20,16 +21,33 @@ export interface PoolOptions {
   heapMb: number;
 }
 
+function makePool(options: PoolOptions): Piscina {
+  return new Piscina({
+    filename: taskFile(),
+    minThreads: 0,
+    maxThreads: options.threads,
+    idleTimeout: 30_000,
+    resourceLimits: { maxOldGenerationSizeMb: options.heapMb, maxYoungGenerationSizeMb: Math.max(4, Math.min(32, Math.floor(options.heapMb / 4))) },
+  });
+}
+
 export class HashPool {
   private pool: Piscina;
+  /** Level 2's separate hashing pool, made on first use */
+  private hashers?: Piscina;
   constructor(readonly options: PoolOptions) {
-    this.pool = new Piscina({
-      filename: taskFile(),
-      minThreads: 0,
-      maxThreads: options.threads,
-      idleTimeout: 30_000,
-      resourceLimits: { maxOldGenerationSizeMb: options.heapMb, maxYoungGenerationSizeMb: Math.max(4, Math.min(32, options.heapMb / 4)) },
-    });
+    this.pool = makePool(options);
+  }
+
+  /** Level 2: hash one batch of raw rows in the hashing pool; the buffer is transferred, not copied. */
+  hashBatch(input: BatchInput, signal?: AbortSignal): Promise<BatchResult> {
+    this.hashers ??= makePool(this.options);
+    return this.hashers.run(input, { name: 'hashBatch', transferList: [input.rows], signal });
+  }
+
+  /** batches in flight per Level 2 stream: enough to keep every hasher busy, no more */
+  get depth(): number {
+    return this.options.threads + 1;
   }
 
   async digest(task: DigestTask, onProgress: (cp: DigestCheckpoint) => void, signal?: AbortSignal): Promise<DigestResult> {
@@ -47,6 +65,6 @@ export class HashPool {
   }
 
   async close(): Promise<void> {
-    await this.pool.destroy();
+    await Promise.all([this.pool.destroy(), this.hashers?.destroy()]);
   }
 }
