@@ -129,7 +129,9 @@ function classify(err: unknown): string {
 export function toFailure(err: unknown, where: string, secrets: string[] = []): ApplicationFailure {
   if (err instanceof ApplicationFailure) return err;
   const type = classify(err);
-  const message = redact(`${where}: ${(err as Error)?.message ?? String(err)}`, secrets);
+  // resolve errors already name the connection
+  const text = (err as Error)?.message ?? String(err);
+  const message = redact(where === 'resolve' ? text : `${where}: ${text}`, secrets);
   const nonRetryable = NON_RETRYABLE_TYPES.includes(type) || type === 'ResourceExhausted';
   return ApplicationFailure.create({ message, type, nonRetryable });
 }
@@ -139,7 +141,7 @@ async function withEngine<T>(conn: ConnInput, what: string, fn: (e: Engine, url:
   try {
     url = resolveConnection(conn.name, conn.ref);
   } catch (err) {
-    throw toFailure(err, `connection "${conn.name}"`);
+    throw toFailure(err, 'resolve');
   }
   const where = `${what} on "${conn.name}" (${displayUrl(url)})`;
   let engine: Engine | undefined;
@@ -164,17 +166,19 @@ function passwords(url: string): string[] {
 }
 
 function heartbeater(): { beat: (d: unknown) => void; stop: () => void } {
-  // heartbeat at most every 2 s with the latest checkpoint, and at least every 5 s (liveness)
+  // the latest checkpoint at most every period, and a liveness beat at least every period,
+  // a third of the heartbeat timeout so one late beat is not a death
+  const period = Math.max(500, Math.min(5000, (activityInfo().heartbeatTimeoutMs ?? 15_000) / 3));
   let latest: unknown = undefined;
   let last = 0;
   const beat = (d: unknown) => {
     latest = d;
-    if (Date.now() - last > 2000) {
+    if (Date.now() - last > period) {
       last = Date.now();
       heartbeat(d);
     }
   };
-  const t = setInterval(() => heartbeat(latest), 5000);
+  const t = setInterval(() => heartbeat(latest), period);
   return { beat, stop: () => clearInterval(t) };
 }
 
@@ -260,7 +264,7 @@ export function createActivities(deps: WorkerDeps) {
       try {
         url = resolveConnection(input.conn.name, input.conn.ref);
       } catch (err) {
-        throw toFailure(err, `connection "${input.conn.name}"`);
+        throw toFailure(err, 'resolve');
       }
       const task: DigestTask = {
         side: input.side,

@@ -42,7 +42,9 @@ export async function reconcileRun(input: RunInput): Promise<RunSummary> {
         });
       } catch (err) {
         const cause = rootCause(err);
-        const type = cause instanceof ApplicationFailure ? cause.type ?? 'Error' : cause instanceof TimeoutFailure ? 'Timeout' : (cause as Error)?.name ?? 'Error';
+        const raw = cause instanceof ApplicationFailure ? cause.type ?? 'Error' : null;
+        // a database that stayed unreachable through every retry
+        const type = raw === 'ConnectionLost' ? 'Unreachable' : raw !== null ? raw : cause instanceof TimeoutFailure ? 'Timeout' : (cause as Error)?.name ?? 'Error';
         const message = (cause as Error)?.message ?? String(cause);
         results[i] = {
           table: t.name, status: type === 'SchemaDrift' ? 'halted' : 'failed',

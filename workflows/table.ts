@@ -88,8 +88,9 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
   if (!t) throw ApplicationFailure.nonRetryable(`bad input: tables[${input.tableIndex}] does not exist`, 'BadConfig');
   const opts = spec.options;
   const conn = { source: { name: t.source, ref: spec.connections[t.source] }, target: { name: t.target, ref: spec.connections[t.target] } };
+  const scan: typeof longScan = { ...longScan, heartbeatTimeout: opts.heartbeatSeconds * 1000 };
   const acts = (side: Side, preset = shortCall) =>
-    proxyActivities<Activities>({ ...preset, taskQueue: taskQueueFor(conn[side].ref.region) });
+    proxyActivities<Activities>({ ...(preset === longScan ? scan : preset), taskQueue: taskQueueFor(conn[side].ref.region) });
   const tableName = { source: t.sourceTable, target: t.targetTable };
 
   let paused = false;
@@ -245,7 +246,12 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
       const detail = (cause as Error)?.message ?? String(cause);
       const partition = `${side}:${label}`;
       const hbCheckpoint = cause instanceof TimeoutFailure ? cause.lastHeartbeatDetails : undefined;
-      if (type === 'ResourceExhausted' || type === 'WorkerDied') {
+      if ((type === 'ResourceExhausted' || type === 'WorkerDied') && level < st.fallback.level) {
+        // it failed under an older, bolder plan; the chain has moved on already: retry at the current level
+        const parts = st.fallback.level === 1 ? splitPartition(job.p) : [job.p];
+        st.queues[side].unshift(...parts.map((p) => ({ p, attempts: job.attempts + 1, checkpoint: parts.length > 1 ? undefined : hbCheckpoint ?? job.checkpoint })));
+        st.totals[side] += parts.length - 1;
+      } else if (type === 'ResourceExhausted' || type === 'WorkerDied') {
         const d = onTrouble(st.fallback, { kind: type, partition, detail });
         if (d.giveUp) return void (fatal = ApplicationFailure.nonRetryable(d.giveUp, 'ResourceExhausted'));
         st.fallback = d.state;
@@ -400,7 +406,7 @@ function recordPartition(st: Carried, side: Side, p: Partition, r: DigestResult)
   st.pending[side].push(...r.segments);
   for (let i = p.from; i < p.to; i++) st.doneSegments[side].push(i);
   const digest = r.segments.reduce((acc, d) => ({ n: acc.n + d.n, s: addSums(acc.s, d.s) }), { n: 0, s: ZERO_SUM });
-  st.checkpoints.push({ side, from: p.from, to: p.to, range: partitionRange(st.boundaries, p), lastKey: r.lastKey ?? null, rows: r.rows, digest });
+  st.checkpoints.push({ side, from: p.from, to: p.to, range: partitionRange(st.boundaries, p), lastKey: r.lastKey ?? null, rows: r.rows, digest, began: r.readStartedAt, ended: r.readEndedAt });
 }
 
 /** Segments both sides have finished are compared now and their digests dropped (compact state). */

@@ -58,6 +58,8 @@ export function buildProgram(): Command {
       .option('--segment-rows <n>', 'rows per segment', int('--segment-rows'))
       .option('--partition-rows <n>', 'rows per partition', int('--partition-rows'))
       .option('--concurrency <n>', 'partitions scanned at once per database', int('--concurrency'))
+      .option('--fetch-size <n>', 'rows per fetch', int('--fetch-size'))
+      .option('--heartbeat-seconds <n>', 'declare a scan dead after this long without a heartbeat', int('--heartbeat-seconds'))
       .option('--recheck-after <seconds>', 'recheck differing keys after this delay (live tables)', int('--recheck-after'))
       .option('--baseline <file>', 'halt on schema drift from this baseline (written by parity baseline)'),
   )
@@ -75,6 +77,7 @@ Examples:
       .option('--region <name>', 'serve only this region (task queue parity-<region>)', 'local')
       .option('--memory-budget <size>', 'memory the worker may use, e.g. 384MiB (default: cgroup limit or machine)')
       .option('--threads <n>', 'hashing threads (default: from the memory budget; 0 = no pool)', int('--threads'))
+      .option('--thread-heap-mb <n>', 'V8 heap ceiling per hashing thread (default: from the memory budget)', int('--thread-heap-mb'))
       .option('--metrics-port <port>', 'serve Prometheus metrics on this port', int('--metrics-port')),
   )
     .addHelpText('after', `

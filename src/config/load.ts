@@ -51,7 +51,7 @@ export function loadConfigFile(path: string): ConfigFile {
     try {
       data = JSON.parse(text);
     } catch (err) {
-      throw new BadConfig(`${path}: not valid JSON: ${(err as Error).message}`);
+      throw new BadConfig(`${path}${jsonErrorAt(text, (err as Error).message)}: not valid JSON: ${(err as Error).message}`);
     }
   } else {
     const doc = parseDocument(text, { uniqueKeys: true });
@@ -62,7 +62,29 @@ export function loadConfigFile(path: string): ConfigFile {
   }
   const r = ConfigFile.safeParse(data);
   if (!r.success) throw new BadConfig(formatIssues(r.error).map((l) => `${path}: ${l}`).join('\n'));
+  // cross-field: every table names connections defined in this file
+  const known = Object.keys(r.data.connections);
+  const unknown: string[] = [];
+  r.data.tables.forEach((t, i) => {
+    for (const side of ['source', 'target'] as const) {
+      if (!Object.prototype.hasOwnProperty.call(r.data.connections, t[side])) {
+        unknown.push(`${path}: tables[${i}].${side}: unknown connection "${t[side]}" (connections defined: ${known.join(', ') || 'none'})`);
+      }
+    }
+  });
+  if (unknown.length) throw new BadConfig(unknown.join('\n'));
   return r.data;
+}
+
+/** `:line:col` of a JSON syntax error: from the message's position when given, else from the YAML parser (JSON is YAML). */
+function jsonErrorAt(text: string, message: string): string {
+  const m = /position (\d+)/.exec(message);
+  if (m) {
+    const before = text.slice(0, Number(m[1])).split('\n');
+    return `:${before.length}:${before[before.length - 1].length + 1}`;
+  }
+  const pos = parseDocument(text).errors[0]?.linePos?.[0];
+  return pos ? `:${pos.line}:${pos.col}` : '';
 }
 
 export function urlDialect(url: string, where: string): 'postgres' | 'mysql' {

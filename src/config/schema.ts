@@ -29,10 +29,10 @@ export const TableSpec = z
     where: z.string().optional().describe('SQL predicate applied on both sides, restricting the compared rows'),
     baseline: z
       .object({
-        canonicalVersion: z.number().int(),
-        source: z.array(z.object({ name: z.string(), type: z.string(), nullable: z.boolean() })),
-        target: z.array(z.object({ name: z.string(), type: z.string(), nullable: z.boolean() })),
-        primaryKey: z.object({ source: z.array(z.string()), target: z.array(z.string()) }),
+        canonicalVersion: z.number().int().describe('canonical encoding version the baseline was written with'),
+        source: z.array(z.object({ name: z.string(), type: z.string(), nullable: z.boolean() })).describe('source columns: name, declared type, nullability'),
+        target: z.array(z.object({ name: z.string(), type: z.string(), nullable: z.boolean() })).describe('target columns: name, declared type, nullability'),
+        primaryKey: z.object({ source: z.array(z.string()), target: z.array(z.string()) }).describe('primary key columns of each side, in key order'),
       })
       .optional()
       .describe('schema baseline of this table pair (written by parity baseline); drift from it halts the run'),
@@ -48,6 +48,7 @@ export const RunOptions = z
     fetchSize: z.number().int().min(10).max(100_000).default(2000).describe('rows per fetch'),
     recheckAfterSeconds: z.number().int().min(0).default(0).describe('wait this long after the diff, then compare the differing keys again; converged keys are reported as in flight'),
     resumeFrom: z.string().optional().describe('workflow id of an earlier run whose completed partitions are reused'),
+    heartbeatSeconds: z.number().int().min(2).max(600).default(20).describe('a scan that stops heartbeating this long is treated as a dead worker and retried from its checkpoint'),
     historyThreshold: z.number().int().min(50).default(8000).describe('continue-as-new when the table workflow history passes this many events'),
   })
   .strict();

@@ -30,6 +30,19 @@ export interface OpenOptions {
   statementTimeoutMs?: number;
 }
 
+/**
+ * One read-only aggregate SELECT built by the caller in this engine's dialect (pushdown
+ * digests, src/pushdown). `build` receives the resolved, quoted table name and returns the
+ * SQL with its parameters in the dialect's placeholder style ($n for PostgreSQL, ? for
+ * MySQL/MariaDB).
+ */
+export interface AggregateRequest {
+  schema: TableSchema;
+  build(table: string): { sql: string; params: unknown[] };
+  /** aborting cancels the running query on the server */
+  signal?: AbortSignal;
+}
+
 export interface Engine {
   readonly dialect: Dialect;
   /** host:port, for messages (never the password) */
@@ -44,6 +57,11 @@ export interface Engine {
   scan(request: ScanRequest): AsyncIterable<RawRow[]>;
   /** up to n key tuples spread over the table (for partition planning), unordered */
   sampleKeys(schema: TableSchema, n: number, where?: string): Promise<KeyTuple[]>;
+  /**
+   * Optional (pushdown mode): runs one aggregate SELECT in a READ ONLY transaction, with no
+   * statement timeout (the signal bounds it), every value as text.
+   */
+  aggregate?(req: AggregateRequest): Promise<RawRow[]>;
   /** exact row count in a range (and under where) */
   count(schema: TableSchema, range: KeyRange, where?: string): Promise<number>;
   close(): Promise<void>;

@@ -3,6 +3,7 @@
 // ?sslrootcert=<path>, with libpq's meanings.
 
 import { readFileSync } from 'fs';
+import { isIP } from 'net';
 import type { ConnectionOptions } from 'tls';
 import type { Engine, OpenOptions } from './engine';
 import { MysqlEngine } from './mysql/engine';
@@ -68,7 +69,7 @@ export function parseEngineUrl(url: string): ParsedUrl {
       break;
     case 'verify-full':
     case 'verify_identity':
-      ssl = { ca, rejectUnauthorized: true, servername: host };
+      ssl = { ca, rejectUnauthorized: true, servername: isIP(host) ? undefined : host };
       break;
     default:
       throw badConfig(`unknown sslmode "${sslmode}" (use disable, require, verify-ca or verify-full)`);

@@ -18,7 +18,7 @@ export function temporalAddress(t: TemporalTarget): string {
 
 export function connectOptions(t: TemporalTarget) {
   const tls =
-    t.tlsCert || t.tlsCa || t.apiKey
+    t.tlsCert || t.tlsCa || t.apiKey || process.env.TEMPORAL_API_KEY
       ? {
           ...(t.tlsCa ? { serverRootCACertificate: readFileSync(t.tlsCa) } : {}),
           ...(t.tlsCert && t.tlsKey ? { clientCertPair: { crt: readFileSync(t.tlsCert), key: readFileSync(t.tlsKey) } } : {}),

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { DefaultLogger, NativeConnection, Worker, Runtime, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { HashPool } from '../digest/pool';
+import { createWorkerMetrics, METRIC_BUCKET_OVERRIDES } from '../report/metrics';
 import { maskKeyFromEnv } from '../policy/mask';
 import { measureThreadOverhead, planBudget, type Budget } from '../policy/budget';
 import { WORKFLOW_TASK_QUEUE, taskQueueFor, DEFAULT_REGION } from './names';
@@ -21,6 +22,8 @@ export interface WorkerConfig extends TemporalTarget {
   memoryBudget?: number;
   /** 0 disables the thread pool (Level 3 everywhere) */
   threads?: number;
+  /** per-thread V8 heap ceiling in MiB (default: from the budget) */
+  threadHeapMb?: number;
   /** serve the workflow task queue too (default true) */
   workflows?: boolean;
   identity?: string;
@@ -43,17 +46,19 @@ export async function createWorker(cfg: WorkerConfig): Promise<RunningWorker> {
     const level = (process.env.PARITY_LOG_LEVEL ?? 'WARN').toUpperCase() as LogLevel;
     Runtime.install({
       logger: new DefaultLogger(level),
-      ...(cfg.metricsPort !== undefined ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${cfg.metricsPort}` } } } } : {}),
+      ...(cfg.metricsPort !== undefined ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${cfg.metricsPort}`, histogramBucketOverrides: METRIC_BUCKET_OVERRIDES } } } } : {}),
     });
     runtimeInstalled = true;
   }
   const region = cfg.region ?? DEFAULT_REGION;
   const budget = planBudget({ budget: cfg.memoryBudget, threadOverhead: await measureThreadOverhead() });
   const threads = cfg.threads ?? budget.threads;
-  const pool = threads > 0 ? new HashPool({ threads, heapMb: budget.heapMb }) : undefined;
+  const heapMb = cfg.threadHeapMb ?? budget.heapMb;
+  const pool = threads > 0 ? new HashPool({ threads, heapMb }) : undefined;
   const connection = await NativeConnection.connect(connectOptions(cfg));
-  const activities = createActivities({ region, pool, maskKey: maskKeyFromEnv() });
-  const common: Partial<WorkerOptions> = { connection, namespace: cfg.namespace ?? 'default', ...(cfg.identity ? { identity: cfg.identity } : {}) };
+  const metrics = cfg.metricsPort !== undefined ? createWorkerMetrics() : undefined;
+  const activities = createActivities({ region, pool, maskKey: maskKeyFromEnv(), metrics });
+  const common: Partial<WorkerOptions> = { connection, namespace: cfg.namespace ?? process.env.PARITY_NAMESPACE ?? 'default', ...(cfg.identity ? { identity: cfg.identity } : {}) };
   const workers: Worker[] = [];
   const queues: string[] = [];
   workers.push(
@@ -70,14 +75,15 @@ export async function createWorker(cfg: WorkerConfig): Promise<RunningWorker> {
     workers.push(await Worker.create({ ...common, taskQueue: WORKFLOW_TASK_QUEUE, workflowsPath: workflowsPath() }));
     queues.push(WORKFLOW_TASK_QUEUE);
   }
-  cfg.log?.(`worker: region ${region}, queues ${queues.join(', ')}, ${threads} hashing thread(s) of ${budget.heapMb} MiB heap (budget ${Math.round(budget.available / 2 ** 20)} MiB)`);
+  cfg.log?.(`worker: region ${region}, queues ${queues.join(', ')}, ${threads} hashing thread(s) of ${heapMb} MiB heap (budget ${Math.round(budget.available / 2 ** 20)} MiB)`);
   return {
-    budget: { ...budget, threads },
+    budget: { ...budget, threads, heapMb },
     taskQueues: queues,
     run: async () => {
       try {
         await Promise.all(workers.map((w) => w.run()));
       } finally {
+        metrics?.stop();
         await pool?.close();
         await connection.close();
       }

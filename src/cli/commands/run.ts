@@ -33,6 +33,8 @@ export interface RunOptions extends GlobalOptions {
   concurrency?: number;
   recheckAfter?: number;
   baseline?: string;
+  fetchSize?: number;
+  heartbeatSeconds?: number;
 }
 
 export function newRunId(): string {
@@ -65,6 +67,8 @@ function buildSpecOnly(o: RunOptions): RunSpec {
     ...(o.segmentRows ? { segmentRows: o.segmentRows } : {}),
     ...(o.partitionRows ? { partitionRows: o.partitionRows } : {}),
     ...(o.concurrency ? { concurrency: o.concurrency } : {}),
+    ...(o.fetchSize ? { fetchSize: o.fetchSize } : {}),
+    ...(o.heartbeatSeconds ? { heartbeatSeconds: o.heartbeatSeconds } : {}),
     ...(o.recheckAfter !== undefined ? { recheckAfterSeconds: o.recheckAfter } : {}),
     ...(o.resumeFrom ? { resumeFrom: o.resumeFrom } : {}),
   };
@@ -122,13 +126,14 @@ export async function runCommand(o: RunOptions): Promise<number> {
 }
 
 export function finish(summary: RunSummary, workflowId: string, o: { json?: boolean; out?: string }): number {
-  if (o.out) {
+  // a run that could not decide writes no manifest: an empty file would read as "no differences"
+  if (o.out && exitCodeOf(summary) !== 2) {
     const body = summary.tables.map((t) => readTableFile(summary.runId, t.table, 'manifest.jsonl') ?? '').join('');
     writeFileSync(o.out, body);
   }
   const code = exitCodeOf(summary);
   if (o.json) process.stdout.write(JSON.stringify(jsonView(summary, workflowId)) + '\n');
-  else process.stdout.write(formatSummary(summary, workflowId) + (o.out ? `\nmanifest written to ${o.out}\n` : '\n'));
+  else process.stdout.write(formatSummary(summary, workflowId) + (o.out && code !== 2 ? `\nmanifest written to ${o.out}\n` : '\n'));
   return code;
 }
 

@@ -6,7 +6,7 @@ import mysql from 'mysql2';
 import type { ConnectionOptions } from 'tls';
 import type { ColumnInfo, KeyRange, KeyTuple, TableSchema } from '../../core/types';
 import { familyOf, makeKeyEncoder } from '../../canonical';
-import type { Engine, OpenOptions, RawRow, ScanRequest } from '../engine';
+import type { AggregateRequest, Engine, OpenOptions, RawRow, ScanRequest } from '../engine';
 import { keyColumns, orderBy, quoteIdent, rangeWhere, selectExpr, sqlName } from './dialect';
 import { engineError } from './errors';
 
@@ -235,6 +235,35 @@ export class MysqlEngine implements Engine {
       req.signal?.removeEventListener('abort', onAbort);
       if (clean) conn.release();
       else conn.destroy(); // a half-read result set dies with its connection
+    }
+  }
+
+  async aggregate(req: AggregateRequest): Promise<RawRow[]> {
+    const { sql, params } = req.build(quoteIdent(req.schema.table));
+    if (req.signal?.aborted) throw cancelled(req.schema.table);
+    const conn = await this.getConn();
+    const noTimeout = this.isMaria ? 'SET STATEMENT max_statement_time = 0 FOR ' : '';
+    let clean = false;
+    let aborted = false;
+    const onAbort = () => {
+      aborted = true;
+      void this.killQuery(conn.threadId);
+    };
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await run(conn, 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+      const stmt = this.isMaria ? noTimeout + sql : sql.replace(/^SELECT /, 'SELECT /*+ MAX_EXECUTION_TIME(0) */ ');
+      const rows = await run(conn, stmt, params);
+      await run(conn, 'COMMIT');
+      clean = true;
+      return rows;
+    } catch (err) {
+      if (aborted || req.signal?.aborted) throw cancelled(req.schema.table, err);
+      throw err;
+    } finally {
+      req.signal?.removeEventListener('abort', onAbort);
+      if (clean) conn.release();
+      else conn.destroy();
     }
   }
 

@@ -6,7 +6,7 @@ import QueryStream from 'pg-query-stream';
 import type { ConnectionOptions } from 'tls';
 import type { ColumnInfo, KeyRange, KeyTuple, TableSchema } from '../../core/types';
 import { familyOf, makeKeyEncoder } from '../../canonical';
-import type { Engine, OpenOptions, RawRow, ScanRequest } from '../engine';
+import type { AggregateRequest, Engine, OpenOptions, RawRow, ScanRequest } from '../engine';
 import { keyColumns, orderBy, quoteIdent, quoteTable, rangeWhere, selectExpr, splitTableName, sqlName } from './dialect';
 import { engineError } from './errors';
 
@@ -62,7 +62,8 @@ export class PostgresEngine implements Engine {
   }
 
   private async query(text: string, params: unknown[] = []): Promise<string[][]> {
-    const r = await this.pool.query({ text, values: params, rowMode: 'array', types: TEXT_TYPES });
+    // always the extended protocol: one statement per call, so a crafted --where cannot chain a second one
+    const r = await this.pool.query({ text, values: params, rowMode: 'array', types: TEXT_TYPES, queryMode: 'extended' } as pg.QueryConfig);
     return r.rows as string[][];
   }
 
@@ -199,6 +200,34 @@ export class PostgresEngine implements Engine {
     } finally {
       req.signal?.removeEventListener('abort', onAbort);
       // a cursor left open (consumer stopped early, error, cancel) dies with its connection
+      client.release(clean ? undefined : true);
+    }
+  }
+
+  async aggregate(req: AggregateRequest): Promise<RawRow[]> {
+    const table = await this.tableSql(req.schema);
+    const { sql, params } = req.build(table);
+    if (req.signal?.aborted) throw cancelled(req.schema.table);
+    const client = await this.pool.connect();
+    let clean = false;
+    let aborted = false;
+    const onAbort = () => {
+      aborted = true;
+      void this.cancelBackend((client as unknown as { processID: number }).processID);
+    };
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await client.query('SET LOCAL statement_timeout = 0');
+      const r = await client.query({ text: sql, values: params, rowMode: 'array', types: TEXT_TYPES });
+      await client.query('COMMIT');
+      clean = true;
+      return r.rows as RawRow[];
+    } catch (err) {
+      if (aborted || req.signal?.aborted) throw cancelled(req.schema.table, err);
+      throw err;
+    } finally {
+      req.signal?.removeEventListener('abort', onAbort);
       client.release(clean ? undefined : true);
     }
   }

@@ -1,0 +1,180 @@
+// Generates docs/config-reference.md from the zod schemas' .describe() texts, so the
+// reference cannot drift from what the code accepts. A unit test fails when the committed
+// file differs from what this prints.
+//   npm run build && node dist/scripts/gen-config-reference.js           (writes the file)
+//   node dist/scripts/gen-config-reference.js --check                     (exit 1 if stale)
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+import { ConfigFile } from '../src/config/load';
+import { RunOptions, RunSpec } from '../src/config/schema';
+
+interface JsonSchema {
+  type?: string | string[];
+  description?: string;
+  default?: unknown;
+  enum?: unknown[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  additionalProperties?: JsonSchema | boolean;
+  propertyNames?: JsonSchema;
+  items?: JsonSchema;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  minItems?: number;
+  pattern?: string;
+  anyOf?: JsonSchema[];
+}
+
+interface Row { key: string; type: string; required: boolean; def: string; desc: string }
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+function typeOf(s: JsonSchema): string {
+  if (s.anyOf) return s.anyOf.map(typeOf).join(' or ');
+  if (s.enum) return s.enum.map((v) => `\`${JSON.stringify(v)}\``).join(' or ');
+  if (s.type === 'array') return `list of ${s.items ? typeOf(s.items) : 'any'}${s.minItems ? ` (at least ${s.minItems})` : ''}`;
+  if (s.type === 'object' && s.additionalProperties && typeof s.additionalProperties === 'object' && !s.properties) {
+    return `map: name → ${typeOf(s.additionalProperties)}`;
+  }
+  if (s.type === 'integer' || s.type === 'number') {
+    const lo = s.minimum !== undefined && s.minimum > -MAX_SAFE ? s.minimum : undefined;
+    const hi = s.maximum !== undefined && s.maximum < MAX_SAFE ? s.maximum : undefined;
+    const range = lo !== undefined && hi !== undefined ? ` ${lo}…${hi}` : lo !== undefined ? ` ≥ ${lo}` : hi !== undefined ? ` ≤ ${hi}` : '';
+    return `${s.type === 'integer' ? 'whole number' : 'number'}${range}`;
+  }
+  if (s.type === 'string' && s.pattern) return `string matching \`${s.pattern}\``;
+  if (s.type === 'object') return 'object';
+  return Array.isArray(s.type) ? s.type.join(' or ') : s.type ?? 'any';
+}
+
+function defaultOf(s: JsonSchema): string {
+  if (s.default === undefined) return '';
+  if (s.default && typeof s.default === 'object' && Object.keys(s.default).length) return '(each key’s default)';
+  return `\`${JSON.stringify(s.default)}\``;
+}
+
+/** One row per key, depth first; maps show as `<name>`, lists as `[]`. */
+function rows(s: JsonSchema, prefix: string, out: Row[], required = true): Row[] {
+  if (prefix) {
+    out.push({ key: prefix, type: typeOf(s), required: required && s.default === undefined, def: defaultOf(s), desc: s.description ?? '' });
+  }
+  const join = (k: string) => (prefix ? `${prefix}.${k}` : k);
+  if (s.properties) {
+    for (const [k, v] of Object.entries(s.properties)) rows(v, join(k), out, (s.required ?? []).includes(k));
+  } else if (s.type === 'object' && s.additionalProperties && typeof s.additionalProperties === 'object' && s.additionalProperties.properties) {
+    const v = s.additionalProperties;
+    for (const [k, c] of Object.entries(v.properties!)) rows(c, `${prefix}.<name>.${k}`, out, (v.required ?? []).includes(k));
+  } else if (s.type === 'array' && s.items?.properties) {
+    for (const [k, v] of Object.entries(s.items.properties)) rows(v, `${prefix}[].${k}`, out, (s.items.required ?? []).includes(k));
+  }
+  return out;
+}
+
+function table(schema: z.ZodType, skip: string[] = []): string {
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  const list = rows(json, '', []).filter((r) => !skip.some((p) => r.key === p || r.key.startsWith(p + '.')));
+  return [
+    '| key | type | required | default | description |',
+    '| --- | --- | --- | --- | --- |',
+    ...list.map((r) => `| \`${cell(r.key)}\` | ${cell(r.type)} | ${r.required ? 'yes' : ''} | ${cell(r.def)} | ${cell(r.desc)} |`),
+  ].join('\n');
+}
+
+export const EXAMPLE_CONFIG = `# parity.yaml
+connections:
+  shop_pg:
+    url: postgres://parity@pg.internal:5432/shop   # or leave url out and give workers PARITY_CONN_SHOP_PG
+  shop_my:
+    url: mysql://parity@mysql.internal:3306/shop
+    region: local
+policies:
+  pii: tokenize            # tag → masking mode
+tables:
+  - source: shop_pg
+    target: shop_my
+    table: orders
+  - name: customers_eu
+    source: shop_pg
+    target: shop_my
+    sourceTable: crm.customers
+    targetTable: customers
+    where: "country IN ('DE', 'FR')"
+    tags: { email: [pii] }
+    mask: { phone: exclude }
+options:
+  concurrency: 4
+  partitionRows: 500000
+`;
+
+export function configReference(): string {
+  return `# Configuration reference
+
+<!-- Generated by scripts/gen-config-reference.ts from the zod schemas' descriptions
+     (src/config/schema.ts, src/config/load.ts). Do not edit by hand:
+     npm run build && node dist/scripts/gen-config-reference.js -->
+
+Parity reads one schema for a run, whether it comes from command-line flags, a config file
+or a workflow started by another program. Every problem in a config is reported at once, as
+\`path: message\` (for example \`parity.yaml: tables[1].source: unknown connection "crm"\`).
+
+## Config file: \`parity run --config FILE\`
+
+YAML (\`.yaml\`, \`.yml\`) or JSON (\`.json\`). Duplicate keys are an error. Command-line flags
+such as \`--mask\`, \`--concurrency\` or \`--run-id\` are applied on top of the file.
+
+\`\`\`yaml
+${EXAMPLE_CONFIG}\`\`\`
+
+${table(ConfigFile, ['options'])}
+
+A connection without \`url\` is resolved by each worker from its own environment,
+\`PARITY_CONN_<NAME>\` (the name upper-cased, other characters as \`_\`): the CLI never
+sees the credentials. A \`url\` in the file is sealed (AES-256-GCM) before it reaches
+Temporal, so workers must share the CLI's sealing key (\`PARITY_SEAL_KEY\`, or the same
+state directory).
+
+## Run options: \`options\`
+
+The same keys in a config file's \`options\`, in the workflow input's \`spec.options\`, and
+behind the matching \`parity run\` flags (\`--mode\`, \`--segment-rows\`, \`--partition-rows\`,
+\`--concurrency\`, \`--recheck-after\`, \`--resume-from\`).
+
+${table(RunOptions)}
+
+## Workflow input: \`reconcileRun\` / \`reconcileTable\`
+
+What \`parity run\` sends, and what another program (or \`temporal workflow start --input\`,
+or the Temporal UI) must send to start a run itself: \`{"spec": RunSpec}\` for
+\`reconcileRun\` on task queue \`parity\`. Connections are names here; workers resolve them.
+See [embedding.md](embedding.md).
+
+${table(RunSpec, ['options'])}
+| \`options\` | object | | (each key’s default) | run options, as above |
+`;
+}
+
+function repoRoot(): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error('package.json not found above ' + __dirname);
+  }
+}
+
+export const REFERENCE_PATH = join(repoRoot(), 'docs', 'config-reference.md');
+
+if (require.main === module) {
+  const text = configReference();
+  if (process.argv.includes('--check')) {
+    const current = existsSync(REFERENCE_PATH) ? readFileSync(REFERENCE_PATH, 'utf8') : '';
+    if (current !== text) {
+      process.stderr.write(`${REFERENCE_PATH} is stale: run npm run build && node dist/scripts/gen-config-reference.js\n`);
+      process.exit(1);
+    }
+  } else {
+    writeFileSync(REFERENCE_PATH, text);
+    process.stdout.write(`wrote ${REFERENCE_PATH}\n`);
+  }
+}
