@@ -78,6 +78,8 @@ interface Carried {
   checkpoints: unknown[];
   partitionsDone: Record<Side, number>;
   reusedPartitions: number;
+  /** refinement: batches taken (all finished), rows refetched, differing keys (for a recheck) */
+  refine?: { next: number; rowsRefetched: Record<Side, number>; diffKeys: KeyTuple[] };
 }
 
 export async function reconcileTable(input: TableInput): Promise<TableSummary> {
@@ -269,7 +271,8 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
   };
 
   // history stays bounded: past the threshold, stop taking work, drain, and continue as new
-  const drain = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > opts.historyThreshold;
+  const drain = () =>
+    workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > opts.historyThreshold || workflowInfo().historySize > 16 * 1024 * 1024;
   const lane = async (side: Side): Promise<void> => {
     const inflight = new Set<Promise<void>>();
     for (;;) {
@@ -300,9 +303,10 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
   // and keys come back); across regions each side sends keys and digests, compared here
   const crossRegion = conn.source.ref.region !== conn.target.ref.region;
   const batches = consecutiveRuns(unequal, crossRegion ? Math.max(1, Math.floor(2000 / opts.segmentRows)) : 64);
-  const totals = { missing: 0, extra: 0, changed: 0, rowsRefetched: { source: 0, target: 0 } };
-  const diffKeys: KeyTuple[] = [];
-  let next = 0;
+  // refinement progress survives continue-as-new (cross-region row digests fill history fast)
+  st.refine ??= { next: 0, rowsRefetched: { source: 0, target: 0 }, diffKeys: [] };
+  const totals = st.refine;
+  const diffKeys = st.refine.diffKeys;
   const wantKeys = opts.recheckAfterSeconds > 0;
   const refineBatch = async (b: Partition, store = t.name): Promise<CompareOutput> => {
     const ranges = [{ lo: segmentRange(st.boundaries, b.from).lo, hi: segmentRange(st.boundaries, b.to - 1).hi }];
@@ -324,17 +328,15 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
     return { missing: count('missing_in_target'), extra: count('extra_in_target'), changed: count('changed'), rowsRefetched: { source: a.read, target: z.read }, keys: records.map((r) => r.key) };
   };
   const refineLane = async () => {
-    while (next < batches.length) {
-      const out = await refineBatch(batches[next++]);
-      totals.missing += out.missing;
-      totals.extra += out.extra;
-      totals.changed += out.changed;
+    while (totals.next < batches.length && !drain()) {
+      const out = await refineBatch(batches[totals.next++]);
       totals.rowsRefetched.source += out.rowsRefetched.source;
       totals.rowsRefetched.target += out.rowsRefetched.target;
       if (out.keys) diffKeys.push(...out.keys);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, st.fallback.concurrency) }, refineLane));
+  if (totals.next < batches.length) return await continueAsNew<typeof reconcileTable>({ ...input, carried: st });
 
   // live tables: wait, compare the differing segments again; keys that converged were in flight
   let inFlight: KeyTuple[] = [];

@@ -219,6 +219,9 @@ export class PostgresEngine implements Engine {
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       await client.query('SET LOCAL statement_timeout = 0');
+      // JIT-compiling a pushdown query's nested segment CASE takes far longer than running it
+      // (measured: 54 s vs 5 s for 3907 segments over 1M rows)
+      await client.query('SET LOCAL jit = off');
       const r = await client.query({ text: sql, values: params, rowMode: 'array', types: TEXT_TYPES });
       await client.query('COMMIT');
       clean = true;

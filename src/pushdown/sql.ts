@@ -1,0 +1,236 @@
+// SQL for pushdown digests: each engine turns a row into one canonical text (the same bytes
+// on both engines for data equal under RULES.md), hashes it with MD5, and sums the hashes
+// per segment. docs/pushdown.md has the text forms and the reasoning; no I/O here.
+
+import { baseTypeName } from '../canonical';
+import { boundSql, type BoundValue, type KeyBoundColumn } from '../canonical/bounds';
+import type { ColumnInfo, ColumnPair, Dialect, Family, KeyRange, KeyTuple, TableSchema } from '../core/types';
+import * as my from '../engines/mysql/dialect';
+import * as pg from '../engines/postgres/dialect';
+
+/**
+ * One column's part of the row text: a list of fields joined by ','. The first field is
+ * never NULL ('N' stands for SQL NULL, R11); later fields are NULL only when the value is, and
+ * are then left out (concat_ws / CONCAT_WS skip NULLs). Free text is written as
+ * '<byte length>,<bytes>', so a ',' inside a value cannot move a column boundary.
+ */
+type Fields = string[];
+
+const NULL_MARK = "'N'";
+
+/** Families whose canonical text both engines can write in SQL. */
+export const PUSHDOWN_FAMILIES: ReadonlySet<Family> = new Set<Family>([
+  'int', 'decimal', 'bool', 'text', 'char', 'enum', 'uuid', 'binary', 'date', 'time', 'timestamp', 'timestamptz',
+]);
+
+// ---------------------------------------------------------------- PostgreSQL
+
+function pgNullable(col: ColumnInfo, e: string): string {
+  return col.nullable ? `coalesce(${e}, ${NULL_MARK})` : e;
+}
+
+function pgFree(col: ColumnInfo, text: string, len?: string): Fields {
+  return [pgNullable(col, len ?? `octet_length(${text})::text`), text];
+}
+
+/** PostgreSQL fields for one column of a pair compared in `family`. */
+export function pgFields(family: Family, col: ColumnInfo): Fields {
+  const q = pg.quoteIdent(pg.sqlName(col));
+  const base = baseTypeName(col.nativeType);
+  switch (family) {
+    case 'int':
+      return [pgNullable(col, `${q}::text`)];
+    case 'decimal':
+      // trim_scale (PostgreSQL 13+): 1.500 → 1.5, 0.000 → 0; numeric text has no exponent
+      return [pgNullable(col, base === 'numeric' ? `trim_scale(${q})::text` : `${q}::text`)];
+    case 'bool':
+      // true/false → 1/0; an integer column keeps its value, so 2 differs from both (R15)
+      return [pgNullable(col, base === 'boolean' ? `${q}::int::text` : `${q}::text`)];
+    case 'date':
+      // DateStyle ISO (session): YYYY-MM-DD; BC, infinity and 5-digit years keep their own text (R31)
+      return [pgNullable(col, `${q}::text`)];
+    case 'time':
+      return [pgNullable(col, `to_char(${q}, 'HH24:MI:SS.US')`)];
+    case 'timestamp':
+    case 'timestamptz': {
+      // 'YYYY-MM-DD HH:MM:SS.ffffff' + AD/BC; timestamptz as UTC wall-clock time (R25, R27);
+      // to_char gives NULL for ±infinity, which then keeps its own text (R31)
+      const v = base === 'timestamp with time zone' ? `(${q} AT TIME ZONE 'UTC')` : q;
+      const parts = [`to_char(${v}, 'YYYY-MM-DD HH24:MI:SS.USBC')`, `${q}::text`];
+      if (col.nullable) parts.push(NULL_MARK);
+      return [`coalesce(${parts.join(', ')})`];
+    }
+    case 'binary':
+      return [pgNullable(col, `encode(${q}, 'hex')`)];
+    case 'char':
+      // bpchar → text drops the pad spaces; a varchar paired with CHAR drops its own (R17)
+      return pgFree(col, base === 'character' || base === 'bpchar' ? `${q}::text` : `rtrim(${q}::text, ' ')`);
+    case 'uuid':
+      if (base === 'uuid') return pgFree(col, `${q}::text`, col.nullable ? `(CASE WHEN ${q} IS NULL THEN ${NULL_MARK} ELSE '36' END)` : "'36'");
+      return pgFree(col, `${q}::text`);
+    case 'text':
+    case 'enum':
+      return pgFree(col, `${q}::text`);
+    default:
+      throw new Error(`pushdown: column "${col.name}" (${col.nativeType}, compared as ${family}) has no SQL canonical form`);
+  }
+}
+
+// ---------------------------------------------------------------- MySQL / MariaDB
+
+const UTF8_CHARSETS = new Set(['utf8mb4', 'utf8mb3', 'utf8', 'ascii']);
+
+function myNullable(col: ColumnInfo, e: string): string {
+  return col.nullable ? `IFNULL(${e}, ${NULL_MARK})` : e;
+}
+
+/** The column's text as UTF-8 bytes (a binary string: no collation can interfere). */
+function myBytes(col: ColumnInfo, q: string): string {
+  if (my.dataType(col) === 'uuid') return q;
+  if (UTF8_CHARSETS.has((col.charset ?? 'utf8mb4').toLowerCase())) return `CAST(${q} AS BINARY)`;
+  return `CAST(CONVERT(${q} USING utf8mb4) AS BINARY)`;
+}
+
+function myFree(col: ColumnInfo, text: string): Fields {
+  return [myNullable(col, `LENGTH(${text})`), text];
+}
+
+/** '…(6)' in the declared type: the column already prints six fractional digits. */
+function hasMicros(col: ColumnInfo): boolean {
+  return /\(6\)/.test(col.nativeType);
+}
+
+/** MySQL/MariaDB fields for one column of a pair compared in `family`. */
+export function myFields(family: Family, col: ColumnInfo): Fields {
+  const q = my.quoteIdent(my.sqlName(col));
+  const dt = my.dataType(col);
+  switch (family) {
+    case 'int':
+    case 'bool':
+      // TINYINT(1) prints 0/1 like boolean::int; 2 stays 2 (R15)
+      return [myNullable(col, q)];
+    case 'decimal': {
+      const scale = typeof col.detail?.scale === 'number' ? col.detail.scale : 0;
+      if ((dt === 'decimal' || dt === 'numeric') && scale > 0) {
+        return [myNullable(col, `TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM ${q}))`)];
+      }
+      return [myNullable(col, q)];
+    }
+    case 'date':
+      return [myNullable(col, q)];
+    case 'time':
+      return [myNullable(col, hasMicros(col) ? q : `CAST(${q} AS TIME(6))`)];
+    case 'timestamp':
+    case 'timestamptz': {
+      // DATETIME as stored; TIMESTAMP in the session time zone, which is UTC (R26)
+      const v = hasMicros(col) ? q : `CAST(${q} AS DATETIME(6))`;
+      return [myNullable(col, `CONCAT(${v}, 'AD')`)];
+    }
+    case 'binary':
+      return [myNullable(col, `LOWER(HEX(${q}))`)];
+    case 'char':
+      // CHAR drops pad spaces on read; a VARCHAR paired with CHAR drops its own (R17)
+      return myFree(col, `RTRIM(${myBytes(col, q)})`);
+    case 'uuid':
+    case 'text':
+    case 'enum':
+      return myFree(col, myBytes(col, q));
+    default:
+      throw new Error(`pushdown: column "${col.name}" (${col.nativeType}, compared as ${family}) has no SQL canonical form`);
+  }
+}
+
+// ---------------------------------------------------------------- segments and query
+
+interface DialectPieces {
+  keyExpr(col: ColumnInfo): string;
+  keyBoundColumn(col: ColumnInfo): KeyBoundColumn;
+  keyColumns(schema: TableSchema): ColumnInfo[];
+}
+
+const PIECES: Record<Dialect, DialectPieces> = { postgres: pg, mysql: my };
+
+/**
+ * SQL for the segment offset of a row within its partition: the number of `inner`
+ * boundaries ≤ its key, as a nested CASE (a binary search: log2(segments) comparisons per
+ * row), using the same key-bound SQL as the scans so assignment equals compareKeys'.
+ */
+export function segmentCaseSql(
+  dialect: Dialect,
+  keyCols: ColumnInfo[],
+  inner: KeyTuple[],
+  bind: (value: BoundValue, col: KeyBoundColumn) => string,
+): string {
+  const p = PIECES[dialect];
+  const cols = keyCols.map(p.keyBoundColumn);
+  const exprs = keyCols.map(p.keyExpr);
+  const node = (a: number, b: number): string => {
+    if (a === b) return String(a);
+    const mid = (a + b + 1) >> 1;
+    // segments a..mid-1 lie below inner[mid-1], segments mid..b at or above it
+    const below = boundSql(cols, exprs, inner[mid - 1], '<', bind);
+    if (below === 'TRUE') return node(a, mid - 1);
+    if (below === 'FALSE') return node(mid, b);
+    return `CASE WHEN ${below} THEN ${node(a, mid - 1)} ELSE ${node(mid, b)} END`;
+  };
+  return node(0, inner.length);
+}
+
+export interface PushdownQueryInput {
+  schema: TableSchema;
+  pairs: ColumnPair[];
+  side: 'source' | 'target';
+  range: KeyRange;
+  inner: KeyTuple[];
+  where?: string;
+}
+
+/**
+ * The aggregate query for one partition on one engine. Result rows: segment offset, row
+ * count, and the lane sums — PostgreSQL: (Σ signed high 64 bits, Σ signed low 64 bits) of the
+ * row MD5s; MySQL/MariaDB: Σ (high·2^64 + low) in one DECIMAL. Either way the 128-bit segment
+ * sum is the same value mod 2^128 (combineLanes).
+ */
+export function pushdownQuery(dialect: Dialect, input: PushdownQueryInput): (table: string) => { sql: string; params: unknown[] } {
+  const keyCols = PIECES[dialect].keyColumns(input.schema);
+  const fields = input.pairs.flatMap((p) => (dialect === 'postgres' ? pgFields : myFields)(p.family, p[input.side]));
+  return (table) => {
+    if (dialect === 'postgres') {
+      const params: unknown[] = [];
+      const seg = segmentCaseSql('postgres', keyCols, input.inner, (v, c) => {
+        params.push(c.toParam(v));
+        return c.cast(`$${params.length}`, v);
+      });
+      const w = pg.rangeWhere(keyCols, input.range, undefined, input.where, params.length + 1);
+      params.push(...w.params);
+      // OFFSET 0 keeps the subquery as is, so each row's md5 is computed once
+      const sql =
+        `SELECT seg, count(*)::text, sum(('x' || left(h, 16))::bit(64)::bigint)::text, sum(('x' || right(h, 16))::bit(64)::bigint)::text ` +
+        `FROM (SELECT ${seg} AS seg, md5(concat_ws(',', ${fields.join(', ')})) AS h FROM ${table} ${w.sql} OFFSET 0) d GROUP BY seg`;
+      return { sql, params };
+    }
+    const params: unknown[] = [];
+    const seg = segmentCaseSql('mysql', keyCols, input.inner, (v, c) => {
+      params.push(c.toParam(v));
+      return c.cast('?', v);
+    });
+    const w = my.rangeWhere(keyCols, input.range, undefined, input.where);
+    params.push(...w.params);
+    // the row's MD5 goes through a session variable so it is computed once: the two halves
+    // are read inside one expression, whose operands MariaDB/MySQL evaluate left to right
+    const h = `@parity_h := MD5(CONCAT_WS(',', ${fields.join(', ')}))`;
+    const sql =
+      `SELECT ${seg} AS seg, COUNT(*), ` +
+      `SUM(CAST(CONV(LEFT(${h}, 16), 16, -10) AS SIGNED) * 18446744073709551616 + CAST(CONV(RIGHT(@parity_h, 16), 16, -10) AS SIGNED)) ` +
+      `FROM ${table} ${w.sql} GROUP BY seg`;
+    return { sql, params };
+  };
+}
+
+const MOD = 1n << 128n;
+
+/** Lane sums (decimal text) → the segment's 128-bit sum as 32 lowercase hex digits. */
+export function combineLanes(dialect: Dialect, lanes: string[]): string {
+  const v = dialect === 'postgres' ? (BigInt(lanes[0]) << 64n) + BigInt(lanes[1]) : BigInt(lanes[0]);
+  return (((v % MOD) + MOD) % MOD).toString(16).padStart(32, '0');
+}

@@ -1,0 +1,129 @@
+// The fallback chain reached by real triggers: a real out-of-memory in a hashing thread
+// (heap ceiling too small for the batch) and a worker process killed again and again on
+// the same partition. Every level ends with the exact result.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client as PgClient } from 'pg';
+import { Client, Connection } from '@temporalio/client';
+import { inject } from 'vitest';
+import { MY_URL, myExec, PG_URL, pgExec } from '../../scripts/fixtures';
+import { runCli, startWorker, stopProcess } from '../helpers/cli';
+
+async function widePair(table: string, rows: number, kb: number): Promise<void> {
+  const reps = (kb * 1024) / 32;
+  await pgExec(`DROP TABLE IF EXISTS ${table}; CREATE TABLE ${table} (id bigint PRIMARY KEY, body text, n int);
+    INSERT INTO ${table} SELECT i, repeat(md5(i::text), ${reps}), i FROM generate_series(1, ${rows}) i; ANALYZE ${table}`);
+  await myExec(`DROP TABLE IF EXISTS ${table}; CREATE TABLE ${table} (id BIGINT PRIMARY KEY, body LONGTEXT, n INT) CHARACTER SET utf8mb4;
+    INSERT INTO ${table} SELECT seq, REPEAT(MD5(seq), ${reps}), seq FROM seq_1_to_${rows}; ANALYZE TABLE ${table}`);
+  // three real differences
+  await myExec(`UPDATE ${table} SET n = n + 1 WHERE id = 7; DELETE FROM ${table} WHERE id = 100; UPDATE ${table} SET body = CONCAT(body, 'x') WHERE id = ${rows - 3}`);
+}
+
+const expectedWide = (rows: number) => [
+  { table: 'fb_wide', key: ['7'], kind: 'changed', columns: ['n'] },
+  { table: 'fb_wide', key: ['100'], kind: 'missing_in_target', columns: [] },
+  { table: 'fb_wide', key: [String(rows - 3)], kind: 'changed', columns: ['body'] },
+];
+
+describe('fallback chain, real triggers', () => {
+  beforeAll(async () => {
+    await widePair('fb_wide', 400, 64);
+  });
+
+  // calibrated here: a 24 MiB thread heap holds 50 rows of 64 KiB text but not 100
+  it('a heap ceiling too small for the batch: real OOM in a thread → level 1 (throttle + split) → exact', async () => {
+    const worker = await startWorker(['--threads', '1', '--thread-heap-mb', '24']);
+    try {
+      const r = await runCli(['run', '--source', PG_URL, '--target', MY_URL, '--table', 'fb_wide', '--json', '--fetch-size', '100', '--segment-rows', '16', '--partition-rows', '1000']);
+      expect(r.code, r.stderr + r.stdout).toBe(1);
+      const t = JSON.parse(r.stdout).tables[0];
+      expect(t.fallbackLevel).toBe(1);
+      expect(t.missing).toBe(1);
+      expect(t.changed).toBe(2);
+      const report = await runCli(['report', JSON.parse(r.stdout).workflowId, '--format', 'jsonl']);
+      const got = report.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      expect(got).toEqual(expectedWide(400));
+      const status = await runCli(['status', JSON.parse(r.stdout).workflowId]);
+      expect(status.stdout).toMatch(/fallback to level 1 on (source|target):\S+: ResourceExhausted/);
+    } finally {
+      await stopProcess(worker);
+    }
+  });
+});
+
+async function sessionsFor(appPrefix: string): Promise<number> {
+  const c = new PgClient({ connectionString: PG_URL });
+  await c.connect();
+  try {
+    const r = await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE $1 AND state = 'active'`, [appPrefix + '%']);
+    return r.rows[0].n;
+  } finally {
+    await c.end();
+  }
+}
+
+async function waitFor(cond: () => Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('fallback chain: a worker killed again and again on the same partition', () => {
+  it('escalates to level 2 and then level 3, and still gives the exact result', async () => {
+    const table = 'fb_kill';
+    const rows = 400_000;
+    await pgExec(`DROP TABLE IF EXISTS ${table}; CREATE TABLE ${table} (id bigint PRIMARY KEY, a text, b numeric(12,3));
+      INSERT INTO ${table} SELECT i, md5(i::text), (i % 1000) / 8.0 FROM generate_series(1, ${rows}) i; ANALYZE ${table}`);
+    await myExec(`DROP TABLE IF EXISTS ${table}; CREATE TABLE ${table} (id BIGINT PRIMARY KEY, a VARCHAR(40), b DECIMAL(14,5)) CHARACTER SET utf8mb4;
+      INSERT INTO ${table} SELECT seq, MD5(seq), (seq % 1000) / 8.0 FROM seq_1_to_${rows}; ANALYZE TABLE ${table};
+      UPDATE ${table} SET a = 'changed' WHERE id = 17; DELETE FROM ${table} WHERE id = 300000`);
+    // the source lives in region "a" (the worker we kill), the target in region "b" (left alone)
+    const { writeFileSync, mkdirSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const dir = join(__dirname, '../../test-output/resilience');
+    mkdirSync(dir, { recursive: true });
+    const config = join(dir, 'kill.yaml');
+    writeFileSync(config, `connections:\n  src: { region: a }\n  dst: { region: b }\ntables:\n  - { table: ${table}, source: src, target: dst }\noptions: { partitionRows: 200000, segmentRows: 2000, concurrency: 1, heartbeatSeconds: 4 }\n`);
+    const envA = { PARITY_CONN_SRC: PG_URL };
+    const b = await startWorker(['--region', 'b'], { PARITY_CONN_DST: MY_URL });
+    let a = await startWorker(['--region', 'a'], envA);
+    const started = await runCli(['run', '--config', config, '--detach', '--run-id', `fb-kill-${Date.now()}`]);
+    expect(started.code, started.stderr).toBe(0);
+    const workflowId = started.stdout.trim();
+    const client = new Client({ connection: await Connection.connect({ address: inject('temporalAddress') }) });
+    const child = client.workflow.getHandle(`${workflowId}/${table}`);
+    try {
+      // the first source partition (segments 0-100) is the one that keeps dying
+      const app = 'parity:digest source 0-';
+      for (let kill = 1; kill <= 4; kill++) {
+        await waitFor(async () => (await sessionsFor(app)) > 0, 120_000, `partition 0 scan #${kill}`);
+        a.kill('SIGKILL');
+        await new Promise((r) => a.once('exit', r));
+        await waitFor(async () => (await sessionsFor(app)) === 0, 30_000, 'the dead scan to go');
+        a = await startWorker(['--region', 'a'], envA);
+      }
+      const done = await runCli(['status', workflowId, '--wait', '--json'], { timeoutMs: 170_000 });
+      if (done.code !== 1) {
+        const h = await child.fetchHistory();
+        const tail = (h.events ?? []).slice(-12).map((e) => JSON.stringify(e).slice(0, 400));
+        throw new Error(`run did not finish as expected: ${done.stdout}\n${tail.join('\n')}`);
+      }
+      const t = JSON.parse(done.stdout).tables[0];
+      expect(t.fallbackLevel).toBe(3);
+      expect(t).toMatchObject({ missing: 1, extra: 0, changed: 1 });
+      // a death costs at most the partition it hit: the other partition is read once
+      expect(t.rowsRead.target).toBe(rows - 1);
+      const report = await runCli(['report', workflowId, '--format', 'jsonl']);
+      expect(report.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l))).toEqual([
+        { table, key: ['17'], kind: 'changed', columns: ['a'] },
+        { table, key: ['300000'], kind: 'missing_in_target', columns: [] },
+      ]);
+      const progress = await child.query<{ fallbackLevel: number }>('progress').catch(() => undefined);
+      if (progress) expect(progress.fallbackLevel).toBe(3);
+    } finally {
+      await stopProcess(a);
+      await stopProcess(b);
+    }
+  });
+});
