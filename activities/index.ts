@@ -10,6 +10,8 @@ import { compareRange, rowDigests } from '../src/digest/compare';
 import type { RowDigest } from '../src/core/rowdiff';
 import { digestPartition, type DigestCheckpoint, type DigestResult, type DigestTask } from '../src/digest/partition';
 import { digestDecoupled } from '../src/digest/decoupled';
+import { chooseMode, type Mode } from '../src/digest/mode';
+import { pushdownPartition } from '../src/pushdown';
 import type { HashPool } from '../src/digest/pool';
 import type { Engine } from '../src/engines/engine';
 import { openEngine } from '../src/engines/open';
@@ -51,6 +53,8 @@ export interface DigestInput {
   fetchSize: number;
   level: number;
   label: string;
+  /** pushdown: the database computes the segment digests in SQL */
+  mode?: Mode;
   checkpoint?: DigestCheckpoint;
   /** where to keep the completed result for --resume-from */
   store?: { runId: string; table: string; from: number; to: number };
@@ -58,6 +62,8 @@ export interface DigestInput {
 
 export interface SavedPlan {
   canonicalVersion: number;
+  /** extract and pushdown digests are different hashes: never mixed */
+  mode?: Mode;
   schemas: { source: TableSchema; target: TableSchema };
   columns: ColumnPair[];
   boundaries: KeyTuple[];
@@ -182,6 +188,19 @@ function heartbeater(): { beat: (d: unknown) => void; stop: () => void } {
   return { beat, stop: () => clearInterval(t) };
 }
 
+/** Pushdown: one aggregate query per partition; the database reads, Parity only adds up. */
+async function pushdownDigest(task: DigestTask, input: DigestInput, signal: AbortSignal, beat: (d: unknown) => void): Promise<DigestResult> {
+  const readStartedAt = new Date().toISOString();
+  const engine = await openEngine(task.url, { applicationName: task.applicationName });
+  try {
+    beat(undefined);
+    const r = await pushdownPartition(engine, input.side, { schema: task.schema, pairs: task.pairs, range: task.range, segFrom: task.segFrom, inner: task.inner, where: task.where, signal });
+    return { segments: r.segments, rows: r.rows, rowsReadNow: r.rows, readStartedAt, readEndedAt: new Date().toISOString() };
+  } finally {
+    await engine.close();
+  }
+}
+
 export function createActivities(deps: WorkerDeps) {
   return {
     async introspect(input: { conn: ConnInput; table: string }): Promise<TableSchema> {
@@ -192,7 +211,7 @@ export function createActivities(deps: WorkerDeps) {
      * The schema pre-check. Also returns both schemas with each key/column's paired family
      * (a MariaDB TINYINT(1) paired with boolean reads as bool), which scans and samples use.
      */
-    async checkSchemas(input: { table: TableSpec; source: TableSchema; target: TableSchema }): Promise<SchemaCheck & { canonicalVersion: number; schemas: { source: TableSchema; target: TableSchema } }> {
+    async checkSchemas(input: { table: TableSpec; source: TableSchema; target: TableSchema; mode?: 'auto' | 'extract' | 'pushdown' }): Promise<SchemaCheck & { canonicalVersion: number; schemas: { source: TableSchema; target: TableSchema }; mode: Mode }> {
       const check = checkSchemas(input.source, input.target);
       const b = input.table.baseline;
       if (b) {
@@ -217,7 +236,9 @@ export function createActivities(deps: WorkerDeps) {
         check.halts.push('masking: this worker has no PARITY_MASK_KEY, needed to tokenize masked columns');
       }
       const schemas = { source: withPairFamilies(input.source, check.columns), target: withPairFamilies(input.target, check.columns) };
-      return { ...check, columns, canonicalVersion: CANONICAL_VERSION, schemas };
+      const chosen = chooseMode(input.mode ?? 'auto', columns);
+      if (chosen.halt) check.halts.push(chosen.halt);
+      return { ...check, columns, canonicalVersion: CANONICAL_VERSION, schemas, mode: chosen.mode };
     },
 
     /** the fingerprint of this region's masking key (never the key) */
@@ -286,7 +307,9 @@ export function createActivities(deps: WorkerDeps) {
       try {
         // level 0/1: fused in a pool thread; 2: read here, hash in the hashing pool; 3: all here, small fetches
         const pool = deps.pool;
-        const result = pool && input.level <= 1
+        const result = input.mode === 'pushdown'
+          ? await pushdownDigest(task, input, signal, hb.beat)
+          : pool && input.level <= 1
           ? await pool.digest(task, hb.beat, signal)
           : pool && input.level === 2
             ? await digestDecoupled(task, (b) => pool.hashBatch(b, signal), pool.depth, hb.beat, signal)
@@ -365,7 +388,7 @@ export function createActivities(deps: WorkerDeps) {
      * What an earlier run of this table finished: its plan and completed partitions. Refused
      * when the canonical encoding's version or the compared columns differ.
      */
-    async loadResume(input: { fromRunId: string; table: string; columns: ColumnPair[] }): Promise<{ plan: SavedPlan; partitions: SavedPartition[] }> {
+    async loadResume(input: { fromRunId: string; table: string; columns: ColumnPair[]; mode?: Mode }): Promise<{ plan: SavedPlan; partitions: SavedPartition[] }> {
       const text = readTableFile(input.fromRunId, input.table, 'plan.json');
       if (!text) throw toFailure(new BadConfig(`--resume-from ${input.fromRunId}: no saved plan for table "${input.table}" in the results store`), 'resume');
       const plan = JSON.parse(text) as SavedPlan;
@@ -375,6 +398,9 @@ export function createActivities(deps: WorkerDeps) {
       const sig = (cs: ColumnPair[]) => JSON.stringify(cs.map((c) => [c.name, c.family, c.isKey, c.mask ?? null]));
       if (sig(plan.columns) !== sig(input.columns)) {
         throw toFailure(new BadConfig(`--resume-from ${input.fromRunId}: table "${input.table}" was compared with other columns, types or masks; start a fresh run`), 'resume');
+      }
+      if ((plan.mode ?? 'extract') !== (input.mode ?? 'extract')) {
+        throw toFailure(new BadConfig(`--resume-from ${input.fromRunId}: table "${input.table}" ran in ${plan.mode ?? 'extract'} mode, this run is ${input.mode ?? 'extract'}; give the same --mode`), 'resume');
       }
       return { plan, partitions: readPartitions<SavedPartition>(input.fromRunId, input.table) };
     },

@@ -64,7 +64,7 @@ interface Job {
 interface Carried {
   startedAt: number;
   schemas: Record<Side, TableSchema>;
-  check: SchemaCheck;
+  check: SchemaCheck & { mode: 'extract' | 'pushdown' };
   boundaries: KeyTuple[];
   queues: Record<Side, Job[]>;
   /** per side, segment digests of partitions not yet matched with the other side */
@@ -112,7 +112,7 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
     ]);
     // 1. schema pre-check, before any hashing
     const [rawSource, rawTarget] = await Promise.all(SIDES.map((s) => acts(s).introspect({ conn: conn[s], table: tableName[s] })));
-    const { schemas, ...check } = await acts('source').checkSchemas({ table: t, source: rawSource, target: rawTarget });
+    const { schemas, ...check } = await acts('source').checkSchemas({ table: t, source: rawSource, target: rawTarget, mode: opts.mode });
     const { source, target } = schemas;
     if (check.halts.length) {
       upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES_KEYS.status, value: 'halted' }]);
@@ -141,7 +141,7 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
     let resumed: { boundaries: KeyTuple[]; partitions: SavedPartition[] } | undefined;
     if (opts.resumeFrom) {
       // an idempotent restart for a static snapshot: the earlier plan and its finished partitions
-      const r = await acts('source').loadResume({ fromRunId: opts.resumeFrom.replace(/^parity\//, ''), table: t.name, columns: check.columns });
+      const r = await acts('source').loadResume({ fromRunId: opts.resumeFrom.replace(/^parity\//, ''), table: t.name, columns: check.columns, mode: check.mode });
       resumed = { boundaries: r.plan.boundaries, partitions: r.partitions };
       boundaries = r.plan.boundaries;
     } else if (segments > 1) {
@@ -152,7 +152,7 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
     }
     const perPartition = Math.max(1, Math.ceil(opts.partitionRows / opts.segmentRows));
     const partitions = partitionSegments(boundaries.length + 1, perPartition);
-    await acts('source').savePlan({ runId: input.runId, table: t.name, plan: { canonicalVersion: check.canonicalVersion, schemas: { source, target }, columns: check.columns, boundaries } });
+    await acts('source').savePlan({ runId: input.runId, table: t.name, plan: { canonicalVersion: check.canonicalVersion, mode: check.mode, schemas: { source, target }, columns: check.columns, boundaries } });
     st = {
       startedAt: Date.now(),
       schemas: { source, target },
@@ -235,6 +235,7 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
         fetchSize: st.fallback.fetchSize,
         level,
         label,
+        mode: st.check.mode,
         checkpoint: job.checkpoint as never,
         store: { runId: input.runId, table: t.name, from: job.p.from, to: job.p.to },
       });
@@ -383,7 +384,7 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
     inFlight: inFlight.length,
     rowsRead: { ...st.rowsRead },
     rowsRefetched: totals.rowsRefetched.source + totals.rowsRefetched.target,
-    mode: 'extract',
+    mode: st.check.mode,
     fallbackLevel: st.fallback.level,
     fallbackEvents: st.fallback.events,
     durationMs: Date.now() - st.startedAt,
