@@ -7,6 +7,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { DigestCheckpoint, DigestResult, DigestTask } from './partition';
 import type { BatchInput, BatchResult } from './decoupled';
+import { ResourceExhausted } from '../errors';
 
 function taskFile(): string {
   const here = join(__dirname, 'pool-task.js');
@@ -16,6 +17,8 @@ function taskFile(): string {
 }
 
 export interface PoolOptions {
+  /** the thread module (tests may give their own) */
+  filename?: string;
   threads: number;
   /** V8 old-generation ceiling per thread, MiB */
   heapMb: number;
@@ -23,7 +26,7 @@ export interface PoolOptions {
 
 function makePool(options: PoolOptions): Piscina {
   return new Piscina({
-    filename: taskFile(),
+    filename: options.filename ?? taskFile(),
     minThreads: options.threads,
     maxThreads: options.threads,
     // piscina does not replace a thread that died (e.g. out of memory) while tasks wait
@@ -52,15 +55,52 @@ export class HashPool {
     return this.options.threads + 1;
   }
 
+  /**
+   * One partition in a pool thread. A thread that stops pinging for longer than
+   * max(floor, 3 × its slowest recent checkpoint interval) is hung: it is terminated and
+   * its work re-dispatched from the last checkpoint; a second hang is a ResourceExhausted.
+   */
   async digest(task: DigestTask, onProgress: (cp: DigestCheckpoint) => void, signal?: AbortSignal): Promise<DigestResult> {
-    const { port1, port2 } = new MessageChannel();
-    port1.on('message', onProgress);
-    try {
-      return await this.pool.run({ task, port: port2 }, { transferList: [port2], signal });
-    } finally {
-      port1.close();
+    let checkpoint = task.checkpoint;
+    for (let hangs = 0; ; hangs++) {
+      const { port1, port2 } = new MessageChannel();
+      const watchdog = new AbortController();
+      const abort = () => watchdog.abort();
+      signal?.addEventListener('abort', abort);
+      let last = Date.now();
+      let lastCheckpointAt = Date.now();
+      let slowest = 0;
+      let hung = false;
+      port1.on('message', (m: { ping?: true; checkpoint?: DigestCheckpoint }) => {
+        last = Date.now();
+        if (m.checkpoint) {
+          slowest = Math.max(slowest, last - lastCheckpointAt);
+          lastCheckpointAt = last;
+          if (!task.keyMasked) checkpoint = m.checkpoint;
+          onProgress(m.checkpoint);
+        }
+      });
+      const timer = setInterval(() => {
+        if (Date.now() - last > Math.max(this.hangFloorMs, 3 * slowest)) {
+          hung = true;
+          watchdog.abort();
+        }
+      }, 250);
+      try {
+        return await this.pool.run({ task: { ...task, checkpoint }, port: port2 }, { transferList: [port2], signal: watchdog.signal });
+      } catch (err) {
+        if (!hung) throw err;
+        if (hangs >= 1) throw new ResourceExhausted(`a hashing thread stopped responding twice on this partition (silent > ${Math.round(Math.max(this.hangFloorMs, 3 * slowest) / 1000)} s)`);
+      } finally {
+        clearInterval(timer);
+        signal?.removeEventListener('abort', abort);
+        port1.close();
+      }
     }
   }
+
+  /** no ping for this long is a hang, whatever the recent latency (generous: shared machines stall) */
+  hangFloorMs = 30_000;
 
   get threads(): number {
     return this.pool.threads.length;
