@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoPair, MY_URL, PG_URL, sortRecords, type SamplePair } from '../../scripts/fixtures';
 import { ROOT, runCli, startWorker, stopProcess } from '../helpers/cli';
+import { execFileSync } from 'node:child_process';
+import { inject } from 'vitest';
+import { findTemporalCli } from '../../src/temporal/cli-binary';
 
 const OUT = join(ROOT, 'test-output', 'e2e');
 
@@ -37,6 +40,16 @@ describe('parity run (CLI → Temporal → worker process → databases)', () =>
     // one full read of each side in the digest pass
     expect(t.rowsRead.source).toBe(2500);
     expect(t.rowsRead.target).toBe(2498);
+  });
+
+  it('the run is findable in the Temporal UI: search attributes by table and status, summary memo', async () => {
+    const cli = await findTemporalCli();
+    const out = execFileSync(cli, ['workflow', 'list', '--address', inject('temporalAddress'), '--query', `ParityTable="${pair.table}" AND ParityStatus="different"`, '--output', 'json'], { encoding: 'utf8' });
+    const ids = JSON.parse(out).map((w: { execution: { workflowId: string } }) => w.execution.workflowId);
+    expect(ids).toContain(`parity/e2e-basic/${pair.table}`);
+    const desc = JSON.parse(execFileSync(cli, ['workflow', 'describe', '--address', inject('temporalAddress'), '-w', `parity/e2e-basic/${pair.table}`, '--output', 'json'], { encoding: 'utf8' }));
+    const memo = JSON.stringify(desc.workflowExecutionInfo?.memo ?? desc);
+    expect(memo).toMatch(/summary/);
   });
 
   it('exits 0 on identical tables (a table compared with itself)', async () => {

@@ -2,7 +2,10 @@
 // (examples/migration), on the real Temporal server, with a real Parity worker process.
 import { resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+
+// this test runs an in-process SDK worker: keep its INFO chatter out of the test output
+Runtime.install({ logger: new DefaultLogger('WARN') });
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDemoPair, MY_URL, myExec, PG_URL } from '../../scripts/fixtures';
 import { startWorker, stopProcess } from '../helpers/cli';
