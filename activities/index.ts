@@ -189,7 +189,7 @@ function heartbeater(): { beat: (d: unknown) => void; stop: () => void } {
 }
 
 /** Pushdown: one aggregate query per partition; the database reads, Parity only adds up. */
-async function pushdownDigest(task: DigestTask, input: DigestInput, signal: AbortSignal, beat: (d: unknown) => void): Promise<DigestResult> {
+async function pushdownDigest(task: DigestTask, input: DigestInput, signal: AbortSignal, beat: (d: DigestCheckpoint | undefined) => void): Promise<DigestResult> {
   const readStartedAt = new Date().toISOString();
   const engine = await openEngine(task.url, { applicationName: task.applicationName });
   try {
@@ -302,7 +302,11 @@ export function createActivities(deps: WorkerDeps) {
         checkpoint: keyMasked ? undefined : resumeFrom,
         keyMasked,
       };
-      const hb = heartbeater();
+      // rows earlier attempts read (up to their last heartbeat) count too: rowsRead includes re-reads
+      const startRows = task.checkpoint?.rows ?? 0;
+      const prior = (resumeFrom as { readTotal?: number } | undefined)?.readTotal ?? 0;
+      const hb0 = heartbeater();
+      const hb = { beat: (cp: DigestCheckpoint | undefined) => hb0.beat(cp && { ...cp, readTotal: prior + cp.rows - startRows }), stop: hb0.stop };
       const signal = Context.current().cancellationSignal;
       try {
         // level 0/1: fused in a pool thread; 2: read here, hash in the hashing pool; 3: all here, small fetches
@@ -320,7 +324,7 @@ export function createActivities(deps: WorkerDeps) {
         }
         deps.metrics?.rowsHashed(input.side, result.rowsReadNow);
         deps.metrics?.partitionDone(input.side);
-        return result;
+        return { ...result, rowsReadNow: prior + result.rowsReadNow };
       } catch (err) {
         const f = toFailure(err, `digest ${input.side} ${input.label} on "${input.conn.name}" (${displayUrl(url)})`, passwords(url));
         deps.metrics?.error(f.type ?? 'Other');

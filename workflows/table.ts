@@ -23,7 +23,7 @@ import { initialFallback, onTrouble, type FallbackState } from '../src/core/fall
 import {
   addSums,
   ZERO_SUM,
-  consecutiveRuns,
+  batchSegments,
   mergeSegmentDigests,
   partitionRange,
   partitionSegments,
@@ -78,8 +78,10 @@ interface Carried {
   checkpoints: unknown[];
   partitionsDone: Record<Side, number>;
   reusedPartitions: number;
+  /** a pause survives continue-as-new */
+  paused?: boolean;
   /** refinement: batches taken (all finished), rows refetched, differing keys (for a recheck) */
-  refine?: { next: number; rowsRefetched: Record<Side, number>; diffKeys: KeyTuple[] };
+  refine?: { next: number; rowsRefetched: Record<Side, number>; diffKeys: KeyTuple[]; found: number };
 }
 
 export async function reconcileTable(input: TableInput): Promise<TableSummary> {
@@ -95,7 +97,7 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
     proxyActivities<Activities>({ ...(preset === longScan ? scan : preset), taskQueue: taskQueueFor(conn[side].ref.region) });
   const tableName = { source: t.sourceTable, target: t.targetTable };
 
-  let paused = false;
+  let paused = input.carried?.paused ?? false;
   let phase = 'precheck';
   setHandler(pauseSignal, () => void (paused = true));
   setHandler(resumeSignal, () => void (paused = false));
@@ -294,7 +296,7 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
   await Promise.all(SIDES.map(lane));
   if (fatal !== undefined) throw fatal;
   if (st.queues.source.length || st.queues.target.length) {
-    return await continueAsNew<typeof reconcileTable>({ ...input, carried: st });
+    return await continueAsNew<typeof reconcileTable>({ ...input, carried: { ...st, paused } });
   }
 
   // 4–5. compare and refine: row-level comparison of the unequal segments only
@@ -303,15 +305,18 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
   // same region: one activity reads both sides and compares in-process (nothing but counts
   // and keys come back); across regions each side sends keys and digests, compared here
   const crossRegion = conn.source.ref.region !== conn.target.ref.region;
-  const batches = consecutiveRuns(unequal, crossRegion ? Math.max(1, Math.floor(2000 / opts.segmentRows)) : 64);
+  // one activity per batch of up to `perBatch` unequal segments, adjacent or not (scattered
+  // differences would otherwise cost one activity, and two connection pools, per segment)
+  const perBatch = crossRegion ? Math.max(1, Math.floor(2000 / opts.segmentRows)) : 64;
+  const batches = batchSegments(unequal, perBatch);
   // refinement progress survives continue-as-new (cross-region row digests fill history fast)
-  st.refine ??= { next: 0, rowsRefetched: { source: 0, target: 0 }, diffKeys: [] };
+  st.refine ??= { next: 0, rowsRefetched: { source: 0, target: 0 }, diffKeys: [], found: 0 };
   const totals = st.refine;
   const diffKeys = st.refine.diffKeys;
   const wantKeys = opts.recheckAfterSeconds > 0;
-  const refineBatch = async (b: Partition, store = t.name): Promise<CompareOutput> => {
-    const ranges = [{ lo: segmentRange(st.boundaries, b.from).lo, hi: segmentRange(st.boundaries, b.to - 1).hi }];
-    const batch = `seg-${String(b.from).padStart(6, '0')}-${b.to}`;
+  const refineBatch = async (b: Partition[], store = t.name): Promise<CompareOutput> => {
+    const ranges = b.map((r) => ({ lo: segmentRange(st.boundaries, r.from).lo, hi: segmentRange(st.boundaries, r.to - 1).hi }));
+    const batch = `seg-${String(b[0].from).padStart(6, '0')}-${b[b.length - 1].to}`;
     if (!crossRegion) {
       return acts('source', longScan).compareSegments({
         runId: input.runId, table: t.name, batch,
@@ -331,13 +336,14 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
   const refineLane = async () => {
     while (totals.next < batches.length && !drain()) {
       const out = await refineBatch(batches[totals.next++]);
+      totals.found += out.missing + out.extra + out.changed;
       totals.rowsRefetched.source += out.rowsRefetched.source;
       totals.rowsRefetched.target += out.rowsRefetched.target;
       if (out.keys) diffKeys.push(...out.keys);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, st.fallback.concurrency) }, refineLane));
-  if (totals.next < batches.length) return await continueAsNew<typeof reconcileTable>({ ...input, carried: st });
+  if (totals.next < batches.length) return await continueAsNew<typeof reconcileTable>({ ...input, carried: { ...st, paused } });
 
   // live tables: wait, compare the differing segments again; keys that converged were in flight
   let inFlight: KeyTuple[] = [];
@@ -370,8 +376,16 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
       notCompared: st.check.notCompared,
     },
   });
-  phase = 'done';
   const differences = fin.missing + fin.extra + fin.changed;
+  if (differences + inFlight.length !== totals.found) {
+    // the manifest is assembled from the results store; a store that is not shared by every
+    // worker that refined would silently lose records: refuse to answer instead
+    throw ApplicationFailure.nonRetryable(
+      `the results store holds ${differences + inFlight.length} differing row(s) but refinement found ${totals.found}: workers must share one results store (PARITY_STATE_DIR / PARITY_RESULTS_DIR)`,
+      'BadConfig',
+    );
+  }
+  phase = 'done';
   const summary: TableSummary = {
     table: t.name,
     status: differences ? 'different' : 'identical',

@@ -85,3 +85,13 @@ export function consecutiveRuns(indexes: number[], maxLen: number): Partition[] 
   }
   return out;
 }
+
+/**
+ * Batches of at most `perBatch` segments each, in order; consecutive segments inside a
+ * batch are merged into one run (one range query).
+ */
+export function batchSegments(indexes: number[], perBatch: number): Partition[][] {
+  const out: Partition[][] = [];
+  for (let i = 0; i < indexes.length; i += perBatch) out.push(consecutiveRuns(indexes.slice(i, i + perBatch), perBatch));
+  return out;
+}

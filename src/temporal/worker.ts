@@ -16,6 +16,13 @@ export function workflowsPath(): string {
   return existsSync(base + '.ts') ? base + '.ts' : base + '.js';
 }
 
+/** The build's prebuilt bundle when running compiled code; from sources (tests) bundle fresh. */
+function workflowCode(): { workflowBundle: { codePath: string } } | { workflowsPath: string } {
+  const bundle = join(__dirname, '../../workflow-bundle.js');
+  if (!__filename.endsWith('.ts') && existsSync(bundle)) return { workflowBundle: { codePath: bundle } };
+  return { workflowsPath: workflowsPath() };
+}
+
 export interface WorkerConfig extends TemporalTarget {
   region?: string;
   /** bytes; default: the machine or cgroup limit */
@@ -72,7 +79,7 @@ export async function createWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   );
   queues.push(taskQueueFor(region));
   if (cfg.workflows !== false) {
-    workers.push(await Worker.create({ ...common, taskQueue: WORKFLOW_TASK_QUEUE, workflowsPath: workflowsPath() }));
+    workers.push(await Worker.create({ ...common, taskQueue: WORKFLOW_TASK_QUEUE, ...workflowCode() }));
     queues.push(WORKFLOW_TASK_QUEUE);
   }
   cfg.log?.(`worker: region ${region}, queues ${queues.join(', ')}, ${threads} hashing thread(s) of ${heapMb} MiB heap (budget ${Math.round(budget.available / 2 ** 20)} MiB)`);

@@ -31,9 +31,16 @@ describe('fallback chain, real triggers', () => {
 
   // calibrated here: a 24 MiB thread heap holds 50 rows of 64 KiB text but not 100
   it('a heap ceiling too small for the batch: real OOM in a thread → level 1 (throttle + split) → exact', async () => {
-    const worker = await startWorker(['--threads', '1', '--thread-heap-mb', '24']);
+    // its own region, so only this small-heap worker runs these activities
+    const { writeFileSync, mkdirSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const dir = join(__dirname, '../../test-output/resilience');
+    mkdirSync(dir, { recursive: true });
+    const config = join(dir, 'oom.yaml');
+    writeFileSync(config, `connections:\n  src: { url: "${PG_URL}", region: fboom }\n  dst: { url: "${MY_URL}", region: fboom }\ntables:\n  - { table: fb_wide, source: src, target: dst }\noptions: { mode: extract, fetchSize: 100, segmentRows: 16, partitionRows: 1000 }\n`);
+    const worker = await startWorker(['--region', 'fboom', '--threads', '1', '--thread-heap-mb', '24']);
     try {
-      const r = await runCli(['run', '--source', PG_URL, '--target', MY_URL, '--table', 'fb_wide', '--json', '--fetch-size', '100', '--segment-rows', '16', '--partition-rows', '1000']);
+      const r = await runCli(['run', '--config', config, '--json']);
       expect(r.code, r.stderr + r.stdout).toBe(1);
       const t = JSON.parse(r.stdout).tables[0];
       expect(t.fallbackLevel).toBe(1);
@@ -78,16 +85,16 @@ describe('fallback chain: a worker killed again and again on the same partition'
     await myExec(`DROP TABLE IF EXISTS ${table}; CREATE TABLE ${table} (id BIGINT PRIMARY KEY, a VARCHAR(40), b DECIMAL(14,5)) CHARACTER SET utf8mb4;
       INSERT INTO ${table} SELECT seq, MD5(seq), (seq % 1000) / 8.0 FROM seq_1_to_${rows}; ANALYZE TABLE ${table};
       UPDATE ${table} SET a = 'changed' WHERE id = 17; DELETE FROM ${table} WHERE id = 300000`);
-    // the source lives in region "a" (the worker we kill), the target in region "b" (left alone)
+    // the source lives in region fbkill-a (the worker we kill), the target in fbkill-b (left alone)
     const { writeFileSync, mkdirSync } = await import('node:fs');
     const { join } = await import('node:path');
     const dir = join(__dirname, '../../test-output/resilience');
     mkdirSync(dir, { recursive: true });
     const config = join(dir, 'kill.yaml');
-    writeFileSync(config, `connections:\n  src: { region: a }\n  dst: { region: b }\ntables:\n  - { table: ${table}, source: src, target: dst }\noptions: { partitionRows: 200000, segmentRows: 2000, concurrency: 1, heartbeatSeconds: 4 }\n`);
+    writeFileSync(config, `connections:\n  src: { region: fbkill-a }\n  dst: { region: fbkill-b }\ntables:\n  - { table: ${table}, source: src, target: dst }\noptions: { mode: extract, partitionRows: 200000, segmentRows: 2000, concurrency: 1, heartbeatSeconds: 4 }\n`);
     const envA = { PARITY_CONN_SRC: PG_URL };
-    const b = await startWorker(['--region', 'b'], { PARITY_CONN_DST: MY_URL });
-    let a = await startWorker(['--region', 'a'], envA);
+    const b = await startWorker(['--region', 'fbkill-b'], { PARITY_CONN_DST: MY_URL });
+    let a = await startWorker(['--region', 'fbkill-a'], envA);
     const started = await runCli(['run', '--config', config, '--detach', '--run-id', `fb-kill-${Date.now()}`]);
     expect(started.code, started.stderr).toBe(0);
     const workflowId = started.stdout.trim();
@@ -101,7 +108,7 @@ describe('fallback chain: a worker killed again and again on the same partition'
         a.kill('SIGKILL');
         await new Promise((r) => a.once('exit', r));
         await waitFor(async () => (await sessionsFor(app)) === 0, 30_000, 'the dead scan to go');
-        a = await startWorker(['--region', 'a'], envA);
+        a = await startWorker(['--region', 'fbkill-a'], envA);
       }
       const done = await runCli(['status', workflowId, '--wait', '--json'], { timeoutMs: 170_000 });
       if (done.code !== 1) {

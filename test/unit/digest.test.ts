@@ -78,3 +78,14 @@ describe('segment math', () => {
     expect(consecutiveRuns([1, 2, 3, 7, 8, 20], 2)).toEqual([{ from: 1, to: 3 }, { from: 3, to: 4 }, { from: 7, to: 9 }, { from: 20, to: 21 }]);
   });
 });
+
+describe('refinement batches', () => {
+  it('put scattered segments together, at most perBatch per batch, merging neighbours into one range', async () => {
+    const { batchSegments } = await import('../../src/core/segments');
+    expect(batchSegments([1, 2, 5, 9, 10, 11, 40], 4)).toEqual([
+      [{ from: 1, to: 3 }, { from: 5, to: 6 }, { from: 9, to: 10 }],
+      [{ from: 10, to: 12 }, { from: 40, to: 41 }],
+    ]);
+    expect(batchSegments([], 4)).toEqual([]);
+  });
+});

@@ -21,12 +21,15 @@ async function runHandle(o: GlobalOptions, id: string) {
 
 export async function statusCommand(id: string, o: GlobalOptions & { json?: boolean; wait?: boolean }): Promise<number> {
   const { client, handle, desc } = await runHandle(o, id);
-  if (o.wait || desc.status.name === 'COMPLETED') {
+  // a finished run (completed, failed, cancelled, terminated) answers like `run` would
+  if (o.wait || desc.status.name !== 'RUNNING') {
     let summary: RunSummary;
     try {
       summary = await handle.result();
     } catch (err) {
-      const msg = `${id}: ${desc.status.name === 'RUNNING' ? 'failed' : desc.status.name.toLowerCase()}: ${(err as Error).message}`;
+      // the cause says what went wrong (e.g. the bad input field); the wrapper only says it failed
+      const cause = (err as { cause?: Error }).cause;
+      const msg = `${id}: ${desc.status.name === 'RUNNING' ? 'failed' : desc.status.name.toLowerCase()}: ${cause?.message ?? (err as Error).message}`;
       if (o.json) process.stdout.write(JSON.stringify({ workflowId: id, status: 'error', error: msg }) + '\n');
       else process.stderr.write(msg + '\n');
       return 2;

@@ -1,0 +1,205 @@
+// The processes a user runs, started as a user starts them: the compiled CLI's `worker` and
+// `run` commands as their own processes, against a Temporal dev server the bench starts.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+
+export const ROOT = resolve(__dirname, '../..');
+export const MAIN = resolve(ROOT, 'dist/src/cli/main.js');
+
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+  });
+}
+
+export interface WorkerProc {
+  child: ChildProcess;
+  pid: number;
+  /** seconds from spawn until it polls */
+  startSeconds: number;
+  output(): string;
+  /** peak resident set of the process so far (VmHWM), MB */
+  peakRssMb(): number | undefined;
+  stop(): Promise<void>;
+}
+
+/** `parity worker [args]` in its own process; resolves once it polls (its "worker: region" line). */
+export async function startWorker(env: NodeJS.ProcessEnv, args: string[] = [], nodeArgs: string[] = []): Promise<WorkerProc> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [...nodeArgs, MAIN, 'worker', ...args], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const deadline = Date.now() + 120_000;
+  while (!/worker: region/.test(out)) {
+    if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}: ${out}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`worker did not start within 120 s: ${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const startSeconds = (performance.now() - t0) / 1000;
+  return {
+    child,
+    pid: child.pid!,
+    startSeconds,
+    output: () => out,
+    peakRssMb: () => peakRssMb(child.pid!),
+    stop: () => stopProcess(child),
+  };
+}
+
+export function peakRssMb(pid: number): number | undefined {
+  const f = `/proc/${pid}/status`;
+  if (!existsSync(f)) return undefined;
+  const m = /VmHWM:\s+(\d+)\s+kB/.exec(readFileSync(f, 'utf8'));
+  return m ? Number(m[1]) / 1024 : undefined;
+}
+
+/** SIGTERM (the worker drains and exits, writing any --cpu-prof), SIGKILL after a grace period. */
+export async function stopProcess(child: ChildProcess, graceMs = 30_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const done = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([done, new Promise((r) => setTimeout(r, graceMs))]);
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGKILL');
+    await done;
+  }
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  seconds: number;
+}
+
+/** `parity <args>` as its own process, timed wall-clock from spawn to exit. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30 * 60_000): Promise<CliRun> {
+  return new Promise((res, rej) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [MAIN, ...args], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const t = setTimeout(() => {
+      child.kill('SIGKILL');
+      rej(new Error(`parity ${args.join(' ')} timed out after ${timeoutMs / 1000} s\n${stderr}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(t);
+      res({ code: code ?? -1, stdout, stderr, seconds: (performance.now() - t0) / 1000 });
+    });
+  });
+}
+
+/** A command's wall time with stdout discarded (the floor reads). */
+export function timedCommand(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return new Promise((res, rej) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr!.on('data', (d) => (err += d));
+    child.on('error', rej);
+    child.on('exit', (code) => (code === 0 ? res((performance.now() - t0) / 1000) : rej(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err}`))));
+  });
+}
+
+/** A command's stdout (the checksum queries). */
+export function commandOutput(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ out: string; seconds: number }> {
+  return new Promise((res, rej) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (err += d));
+    child.on('error', rej);
+    child.on('exit', (code) => (code === 0 ? res({ out: out.trim(), seconds: (performance.now() - t0) / 1000 }) : rej(new Error(`${cmd} exited ${code}: ${err}`))));
+  });
+}
+
+export interface ActivityStats {
+  count: number;
+  /** first scheduled → last closed, seconds */
+  span: number;
+  /** sum of started → closed, seconds */
+  busy: number;
+  /** identity → ActivityTaskStarted count */
+  identities: Record<string, number>;
+}
+
+export interface HistoryBreakdown {
+  /** workflow start → close, seconds */
+  total: number;
+  activities: Record<string, ActivityStats>;
+}
+
+const tsOf = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => (t ? Number(t.seconds ?? 0) + (t.nanos ?? 0) / 1e9 : NaN);
+
+/**
+ * Where a table workflow's time went, from its history (every run of the chain, in case it
+ * continued as new): per activity type, how many, over what span, and who ran them.
+ */
+export async function historyBreakdown(address: string, workflowId: string): Promise<HistoryBreakdown> {
+  const connection = await Connection.connect({ address });
+  try {
+    const client = new Client({ connection });
+    const runIds: string[] = [];
+    for await (const w of client.workflow.list({ query: `WorkflowId = '${workflowId.replace(/'/g, "\\'")}'` })) runIds.push(w.runId);
+    const activities: Record<string, ActivityStats & { first: number; last: number }> = {};
+    let first = Infinity, last = -Infinity;
+    for (const runId of runIds.length ? runIds : [undefined]) {
+      const h = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+      const sched = new Map<string, { type: string; at: number }>();
+      const started = new Map<string, number>();
+      for (const e of h.events ?? []) {
+        const at = tsOf(e.eventTime as never);
+        first = Math.min(first, at);
+        last = Math.max(last, at);
+        const id = String(e.eventId);
+        const a = e.activityTaskScheduledEventAttributes;
+        if (a) {
+          const type = a.activityType?.name ?? '?';
+          sched.set(id, { type, at });
+          const st = (activities[type] ??= { count: 0, span: 0, busy: 0, identities: {}, first: Infinity, last: -Infinity });
+          st.count++;
+          st.first = Math.min(st.first, at);
+        }
+        const s = e.activityTaskStartedEventAttributes;
+        if (s) {
+          const sc = sched.get(String(s.scheduledEventId));
+          started.set(String(s.scheduledEventId), at);
+          if (sc) {
+            const ids = activities[sc.type].identities;
+            ids[s.identity ?? '?'] = (ids[s.identity ?? '?'] ?? 0) + 1;
+          }
+        }
+        const end = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes ?? e.activityTaskCanceledEventAttributes;
+        if (end) {
+          const key = String(end.scheduledEventId);
+          const sc = sched.get(key);
+          if (sc) {
+            const st = activities[sc.type];
+            st.last = Math.max(st.last, at);
+            st.busy += at - (started.get(key) ?? sc.at);
+          }
+        }
+      }
+    }
+    const out: Record<string, ActivityStats> = {};
+    for (const [k, v] of Object.entries(activities)) out[k] = { count: v.count, span: v.last - v.first, busy: v.busy, identities: v.identities };
+    return { total: last - first, activities: out };
+  } finally {
+    await connection.close();
+  }
+}

@@ -1,0 +1,113 @@
+// Profiles the extract path without Temporal: one side of a bench table read, encoded and
+// hashed in this process, in three steps (scan only; scan + canonical encoding; the real
+// digestPartition), each timed, optionally under node --cpu-prof.
+//
+//   node dist/bench/profile.js --table bench_pair_1000000 [--side source|target|both]
+//        [--steps scan,encode,digest] [--fetch 2000] [--prof-dir DIR]
+//
+// With --prof-dir it re-runs itself under --cpu-prof, one process per side and step, and
+// prints each profile's top self-time functions.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkSchemas, withPairFamilies } from '../src/canonical';
+import { digestPartition } from '../src/digest/partition';
+import { makeEncoder } from '../src/digest/encode';
+import { RowHasher } from '../src/digest/row';
+import { openEngine } from '../src/engines/open';
+import { MY_URL, PG_URL } from '../scripts/fixtures';
+import { formatSummary, summarizeProfile } from './cpuprofile';
+
+type Side = 'source' | 'target';
+const STEPS = ['scan', 'encode', 'digest'] as const;
+type Step = (typeof STEPS)[number];
+
+function args() {
+  const a = process.argv.slice(2);
+  const get = (k: string, d?: string) => {
+    const i = a.indexOf(k);
+    return i >= 0 ? a[i + 1] : d;
+  };
+  const side = get('--side', 'both')!;
+  return {
+    table: get('--table', 'bench_pair_1000000')!,
+    sides: (side === 'both' ? ['source', 'target'] : [side]) as Side[],
+    steps: get('--steps', STEPS.join(','))!.split(',') as Step[],
+    fetch: Number(get('--fetch', '2000')),
+    profDir: get('--prof-dir'),
+    reverse: a.includes('--reverse'),
+  };
+}
+
+/** source = PostgreSQL, target = MariaDB (or the other way with --reverse) */
+async function setup(table: string, reverse: boolean) {
+  const urls = { source: reverse ? MY_URL : PG_URL, target: reverse ? PG_URL : MY_URL };
+  const s = await openEngine(urls.source, { applicationName: 'parity:bench-profile' });
+  const t = await openEngine(urls.target, { applicationName: 'parity:bench-profile' });
+  const [ss, ts] = await Promise.all([s.introspect(table), t.introspect(table)]);
+  const check = checkSchemas(ss, ts);
+  if (check.halts.length) throw new Error(check.halts.join('; '));
+  const schemas = { source: withPairFamilies(ss, check.columns), target: withPairFamilies(ts, check.columns) };
+  await s.close();
+  await t.close();
+  return { urls, pairs: check.columns, schemas };
+}
+
+async function runStep(table: string, side: Side, step: Step, fetch: number, reverse: boolean): Promise<{ rows: number; seconds: number }> {
+  const { urls, pairs, schemas } = await setup(table, reverse);
+  const t0 = performance.now();
+  let rows = 0;
+  if (step === 'digest') {
+    const r = await digestPartition({
+      side, url: urls[side], schema: schemas[side], pairs, range: {}, segFrom: 0, inner: [], fetchSize: fetch, applicationName: 'parity:bench-profile',
+    });
+    rows = r.rowsReadNow;
+  } else {
+    const engine = await openEngine(urls[side], { applicationName: 'parity:bench-profile' });
+    const encode = makeEncoder(pairs, side);
+    const hasher = new RowHasher();
+    try {
+      for await (const batch of engine.scan({ schema: schemas[side], columns: pairs.map((p) => p[side].name), range: {}, fetchSize: fetch })) {
+        rows += batch.length;
+        if (step === 'encode') for (const raw of batch) hasher.digest(encode(raw).values);
+      }
+    } finally {
+      await engine.close();
+    }
+  }
+  return { rows, seconds: (performance.now() - t0) / 1000 };
+}
+
+async function main() {
+  const o = args();
+  const child = process.env.PARITY_PROFILE_CHILD;
+  if (child) {
+    const [side, step] = child.split(':') as [Side, Step];
+    const r = await runStep(o.table, side, step, o.fetch, o.reverse);
+    console.log(JSON.stringify(r));
+    return;
+  }
+  const label = (side: Side) => `${side} (${(side === 'source') !== o.reverse ? 'PostgreSQL' : 'MariaDB'})`;
+  for (const side of o.sides) {
+    for (const step of o.steps) {
+      const dir = o.profDir ? join(o.profDir, `${side}-${step}`) : undefined;
+      if (dir) mkdirSync(dir, { recursive: true });
+      const r = spawnSync(process.execPath, [...(dir ? ['--cpu-prof', '--cpu-prof-dir', dir] : []), __filename, ...process.argv.slice(2)], {
+        env: { ...process.env, PARITY_PROFILE_CHILD: `${side}:${step}` },
+        encoding: 'utf8',
+        maxBuffer: 1 << 26,
+      });
+      if (r.status !== 0) throw new Error(`${side}:${step} failed: ${r.stderr}`);
+      const m = JSON.parse(r.stdout.trim().split('\n').pop()!) as { rows: number; seconds: number };
+      console.log(`${label(side)} ${step.padEnd(6)}: ${m.rows.toLocaleString('en')} rows in ${m.seconds.toFixed(2)} s = ${Math.round(m.rows / m.seconds).toLocaleString('en')} rows/s${dir ? ' (under --cpu-prof)' : ''}`);
+      if (dir) {
+        for (const f of readdirSync(dir).filter((x) => x.endsWith('.cpuprofile'))) console.log(formatSummary(summarizeProfile(join(dir, f), 14)).replace(/^/gm, '    '));
+      }
+    }
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

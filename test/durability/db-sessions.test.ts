@@ -1,0 +1,75 @@
+// The worker's database sessions are killed in the middle of a run (PostgreSQL
+// pg_terminate_backend, MariaDB KILL): the scans are retried with backoff and the run
+// completes with the exact manifest and without rescanning completed partitions.
+import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, startWorker, stopProcess } from '../helpers/cli';
+import {
+  OUT, activityRuns, connEnv, createCrashPair, dropCrashPair, history, killMariaSessions, queryProgress, readManifest,
+  sleep, temporalClient, terminatePgSessions, waitForPartitions, writeConfig, type CrashPair,
+} from '../helpers/crash';
+
+const TABLE = 'crash_sess';
+const REGION = 'crashsess';
+const N = 60_000;
+
+describe('durability: database sessions are terminated mid-run', () => {
+  let pair: CrashPair;
+  let client: Client;
+  let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
+  beforeAll(async () => {
+    pair = await createCrashPair(TABLE, N);
+    client = await temporalClient();
+  });
+  afterAll(async () => {
+    if (worker) await stopProcess(worker);
+    await client?.connection.close();
+    await dropCrashPair(TABLE);
+  });
+
+  it('pg_terminate_backend and KILL: retried, exact result', async () => {
+    const runId = `crash-sess-${Date.now().toString(36)}`;
+    const wfTable = `parity/${runId}/${TABLE}`;
+    const cfg = writeConfig(join(OUT, 'sess.json'), { source: 'csess_src', target: 'csess_tgt', region: REGION, tables: [TABLE] });
+    const out = join(OUT, 'sess.jsonl');
+    worker = await startWorker(['--region', REGION], connEnv('csess_src', 'csess_tgt'));
+    let finished = false;
+    const run = runCli(['run', '--config', cfg, '--json', '--out', out, '--run-id', runId, '--segment-rows', '250', '--partition-rows', '5000'], { timeoutMs: 240_000 })
+      .finally(() => void (finished = true));
+
+    await waitForPartitions(client, wfTable, 2);
+    // kill until each side lost at least one session mid-scan, then once more a bit later
+    const killed = { pg: 0, my: 0 };
+    const deadline = Date.now() + 60_000;
+    while ((killed.pg === 0 || killed.my === 0) && !finished && Date.now() < deadline) {
+      killed.pg += await terminatePgSessions(worker.pid!);
+      killed.my += await killMariaSessions(worker.pid!);
+      await sleep(150);
+    }
+    const at = await queryProgress(client, wfTable).catch(() => undefined);
+    await sleep(1500);
+    if (!finished) {
+      killed.pg += await terminatePgSessions(worker.pid!);
+      killed.my += await killMariaSessions(worker.pid!);
+    }
+    expect(killed.pg, 'no PostgreSQL session of the run was found to terminate').toBeGreaterThan(0);
+    expect(killed.my, 'no MariaDB session of the run was found to kill').toBeGreaterThan(0);
+
+    const r = await run;
+    expect(r.code, r.stderr).toBe(1);
+    const t = JSON.parse(r.stdout).tables[0];
+    expect(t).toMatchObject({ table: TABLE, status: 'different', sourceRows: pair.sourceRows, targetRows: pair.targetRows });
+    expect(readManifest(out)).toEqual(pair.expected);
+    expect(t.rowsRead.source).toBeGreaterThanOrEqual(pair.sourceRows);
+    expect(t.rowsRead.source).toBeLessThanOrEqual(pair.sourceRows * 1.1);
+    expect(t.rowsRead.target).toBeGreaterThanOrEqual(pair.targetRows);
+    expect(t.rowsRead.target).toBeLessThanOrEqual(pair.targetRows * 1.1);
+
+    // the killed scans were retried: a later attempt, or a failure the workflow re-queued
+    const runs = activityRuns(await history(client, wfTable));
+    const retried = runs.filter((x) => x.attempt >= 2 || x.outcome === 'failed');
+    expect(retried.length, JSON.stringify(runs.map((x) => [x.type, x.label, x.attempt, x.outcome]))).toBeGreaterThan(0);
+    console.log(`[db-sessions] killed ${killed.pg} PostgreSQL and ${killed.my} MariaDB session(s) at ${JSON.stringify(at?.partitions)}; retried activities: ${retried.map((x) => `${x.type} ${x.side ?? ''} ${x.label ?? ''} attempt ${x.attempt} ${x.outcome}`).join('; ')}; rowsRead ${JSON.stringify(t.rowsRead)}`);
+  });
+});
