@@ -324,7 +324,7 @@ export function createActivities(deps: WorkerDeps) {
         }
         deps.metrics?.rowsHashed(input.side, result.rowsReadNow);
         deps.metrics?.partitionDone(input.side);
-        return { ...result, rowsReadNow: prior + result.rowsReadNow };
+        return { ...result, rowsReadTotal: prior + result.rowsReadNow };
       } catch (err) {
         const f = toFailure(err, `digest ${input.side} ${input.label} on "${input.conn.name}" (${displayUrl(url)})`, passwords(url));
         deps.metrics?.error(f.type ?? 'Other');

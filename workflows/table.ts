@@ -241,7 +241,7 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
         checkpoint: job.checkpoint as never,
         store: { runId: input.runId, table: t.name, from: job.p.from, to: job.p.to },
       });
-      st.rowsRead[side] += r.rowsReadNow;
+      st.rowsRead[side] += r.rowsReadTotal ?? r.rowsReadNow;
       recordPartition(st, side, job.p, r);
       st.partitionsDone[side]++;
       settle(st);

@@ -37,6 +37,8 @@ export interface DigestCheckpoint {
 export interface DigestResult extends DigestCheckpoint {
   /** rows read by this attempt (after a resume, only the new ones) */
   rowsReadNow: number;
+  /** with the rows earlier attempts read up to their last heartbeat (re-reads count) */
+  rowsReadTotal?: number;
   readStartedAt: string;
   readEndedAt: string;
 }

@@ -70,12 +70,8 @@ describe('durability: continue-as-new under a low history threshold', () => {
     expect(Math.max(...drained)).toBeLessThan(60 + 40);
   });
 
-  // BUG (workflows/table.ts): `paused` is a local of the run and is not in the carried state,
-  // and drain() does not wait for a resume, so a paused table that reaches the history
-  // threshold continues as new *unpaused*: the pause is silently lost. Fix: carry `paused`
-  // in Carried (e.g. `paused?: boolean`, `let paused = input.carried?.paused ?? false`, and
-  // `continueAsNew({ ...input, carried: { ...st, paused } })`).
-  it.skip('a pause survives continue-as-new (bug: the pause is lost, see above)', async () => {
+  // a pause is part of the carried state, so it survives continue-as-new
+  it('a pause survives continue-as-new', async () => {
     const runId = `crash-can-pause-${Date.now().toString(36)}`;
     const wfTable = `parity/${runId}/${TABLE}`;
     const cfg = writeConfig(join(OUT, 'can-pause.json'), {
@@ -86,15 +82,18 @@ describe('durability: continue-as-new under a low history threshold', () => {
     const h = client.workflow.getHandle(wfTable);
     await until('digest to start', async () => (await h.query<{ phase: string }>('progress')).phase === 'digest');
     await h.signal('pause');
-    // wait until the chain continued as new while paused (the in-flight partitions finish)
+    // grow the history while paused (each signal adds events) until the chain continues as new
     const first = (await h.describe()).runId;
-    await until('a continue-as-new while paused', async () => (await h.describe()).runId !== first, 60_000, 500);
+    await until('a continue-as-new while paused', async () => {
+      await h.signal('setConcurrency', 2);
+      return (await h.describe()).runId !== first;
+    }, 60_000, 200);
     await sleep(3000);
     const p = await queryProgress(client, wfTable);
     const done = p.partitions.source.done + p.partitions.target.done;
     await sleep(3000);
     const q = await queryProgress(client, wfTable);
-    await h.signal('resume').catch(() => {}); // (with the bug, the run has already completed)
+    await h.signal('resume');
     expect(q.paused).toBe(true);
     expect(q.partitions.source.done + q.partitions.target.done).toBe(done);
     expect((await run).code).toBe(1);

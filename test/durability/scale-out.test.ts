@@ -49,14 +49,10 @@ describe('durability: two workers share a run', () => {
     expect(count[1]).toBeGreaterThan(0);
   });
 
-  // BUG (workflows/table.ts, report step): finalizeTable builds the manifest from the batch
-  // files in *its own* worker's results store and the summary counts come from that manifest,
-  // so workers that do not share PARITY_RESULTS_DIR (docs/cluster.md asks for shared storage,
-  // but nothing checks it) silently report fewer differences than compareSegments found.
-  // Suggested fix: after finalizeTable, compare fin.missing/extra/changed with the totals the
-  // workflow summed from compareSegments (minus in-flight keys) and fail non-retryably
-  // (e.g. type 'ResultsStoreMismatch', "workers must share PARITY_RESULTS_DIR") when they differ.
-  it.skip('workers with separate results stores never produce a wrong answer (bug: they do, see above)', async () => {
+  // Workers that do not share a results store (PARITY_RESULTS_DIR) must never make the
+  // manifest silently short: the workflow checks the store's count against what refinement
+  // found and refuses to answer (exit 2) when they differ.
+  it('workers with separate results stores never produce a wrong answer', async () => {
     const runId = `crash-pair-sep-${Date.now().toString(36)}`;
     const env = connEnv('cpair_src', 'cpair_tgt');
     const cfg = writeConfig(join(OUT, 'pair-sep.json'), { source: 'cpair_src', target: 'cpair_tgt', region: REGION, tables: [TABLE] });

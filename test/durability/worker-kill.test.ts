@@ -3,7 +3,7 @@
 // 10 % of one full read of each side), and the history shows who did what.
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { runCli, startWorker, stopProcess } from '../helpers/cli';
 import {
   OUT, activityRuns, connEnv, createCrashPair, dropCrashPair, history, queryProgress, readManifest,
@@ -80,16 +80,20 @@ describe('durability: the worker process is SIGKILLed mid-run', () => {
 
   it('a partition killed mid-scan resumes from its heartbeat checkpoint on the new worker', async () => {
     // one partition per side (seconds of scanning), so a scan heartbeats a checkpoint before the kill
+    // its own, larger pair: the scan must last long enough to heartbeat a checkpoint before the kill
+    const CP_TABLE = 'crash_kill_cp';
+    const pair = await createCrashPair(CP_TABLE, 400_000);
+    onTestFinished(() => dropCrashPair(CP_TABLE));
     const runId = `crash-kill-cp-${Date.now().toString(36)}`;
-    const wfTable = `parity/${runId}/${TABLE}`;
+    const wfTable = `parity/${runId}/${CP_TABLE}`;
     const env = connEnv('ckill_src', 'ckill_tgt');
-    const cfg = writeConfig(join(OUT, 'kill-cp.json'), { source: 'ckill_src', target: 'ckill_tgt', region: REGION, tables: [TABLE], options: { fetchSize: 500 } });
+    const cfg = writeConfig(join(OUT, 'kill-cp.json'), { source: 'ckill_src', target: 'ckill_tgt', region: REGION, tables: [CP_TABLE], options: { fetchSize: 500 } });
     const out = join(OUT, 'kill-cp.jsonl');
     // only this test's workers poll the region's queue
     for (const w of workers.splice(0)) await stopProcess(w);
     const a = await startWorker(['--region', REGION], env);
     workers.push(a);
-    const run = runCli(['run', '--config', cfg, '--json', '--out', out, '--run-id', runId, '--segment-rows', '250', '--partition-rows', '60000'], { timeoutMs: 240_000 });
+    const run = runCli(['run', '--config', cfg, '--json', '--out', out, '--run-id', runId, '--segment-rows', '2000', '--partition-rows', '400000'], { timeoutMs: 240_000 });
 
     // wait for a digest whose heartbeat carries a checkpoint (rows > 0, a last key)
     const h = client.workflow.getHandle(wfTable);
