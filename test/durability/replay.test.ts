@@ -93,8 +93,9 @@ describe.runIf(RECORD)('record histories for the replay test (PARITY_RECORD_HIST
       const cli = await findTemporalCli();
       const show = (workflowId: string, runId?: string) =>
         JSON.parse(execFileSync(cli, ['workflow', 'show', '--address', inject('temporalAddress'), '--workflow-id', workflowId, ...(runId ? ['--run-id', runId] : []), '--output', 'json'], { encoding: 'utf8', maxBuffer: 64 << 20 }));
-      rmSync(FIXTURES, { recursive: true, force: true });
+      // replace the recorded histories, keep the README
       mkdirSync(FIXTURES, { recursive: true });
+      for (const f of readdirSync(FIXTURES).filter((f) => f.endsWith('.json'))) rmSync(join(FIXTURES, f));
       const save = (name: string, f: Omit<Fixture, 'history'>, history: unknown) =>
         writeFileSync(join(FIXTURES, name), JSON.stringify({ ...f, history }, null, 1) + '\n');
       save('reconcileRun.json', { workflowId: `parity/${runId}`, workflowType: 'reconcileRun', note: 'one table, differences' }, show(`parity/${runId}`));
