@@ -127,7 +127,8 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
     }
     if (t.where) {
       const where = t.where;
-      await Promise.all(SIDES.map((s) => acts(s).validateWhere({ conn: conn[s], schema: s === 'source' ? source : target, where, side: s })));
+      // one side after the other, so the error names the first side that rejects it
+      for (const s of SIDES) await acts(s).validateWhere({ conn: conn[s], schema: s === 'source' ? source : target, where, side: s });
     }
     if (conn.source.ref.region !== conn.target.ref.region && check.columns.some((c) => c.mask === 'tokenize')) {
       const [a, b] = await Promise.all(SIDES.map((s) => acts(s).maskFingerprint()));

@@ -89,6 +89,15 @@ describe('worker metrics on --metrics-port', () => {
     expect(rows, 'parity_rows_hashed is missing: createWorkerMetrics() is not wired into src/temporal/worker.ts').toBe(800);
     expect(sample(text, 'parity_rows_hashed', { side: 'target' })).toBe(800 - 5 + 3);
     expect(sample(text, 'parity_partitions_done', { side: 'source' })).toBeGreaterThanOrEqual(1);
-    expect(sample(text, 'parity_event_loop_lag_p99_ms')).toBeGreaterThanOrEqual(0);
+    expect(sample(text, 'parity_partitions_done', { side: 'source' })).toBeGreaterThanOrEqual(1);
+  });
+
+  it('samples event-loop lag (every 5 s) on the same endpoint', async () => {
+    let lag: number | undefined;
+    for (let i = 0; i < 30 && lag === undefined; i++) {
+      lag = sample(await scrape(port), 'parity_event_loop_lag_p99_ms');
+      if (lag === undefined) await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(lag).toBeGreaterThanOrEqual(0);
   });
 });
