@@ -103,13 +103,24 @@ describe('fallback chain: a worker killed again and again on the same partition'
     try {
       // the first source partition (segments 0-100) is the one that keeps dying
       const app = 'parity:digest source 0-';
-      for (let kill = 1; kill <= 4; kill++) {
-        await waitFor(async () => (await sessionsFor(app)) > 0, 120_000, `partition 0 scan #${kill}`);
+      // kill the worker whenever it scans that partition, until the chain reaches level 3
+      // (two deaths per level: one is retried from the checkpoint, the next escalates)
+      const levels = new Set<number>();
+      let level = 0;
+      for (let kill = 1; kill <= 8; kill++) {
+        await waitFor(async () => {
+          level = (await child.query<{ fallbackLevel: number }>('progress').catch(() => ({ fallbackLevel: level }))).fallbackLevel;
+          levels.add(level);
+          return level === 3 || (await sessionsFor(app)) > 0;
+        }, 120_000, `partition 0 scan #${kill} (or level 3)`);
+        if (level === 3) break;
         a.kill('SIGKILL');
         await new Promise((r) => a.once('exit', r));
         await waitFor(async () => (await sessionsFor(app)) === 0, 30_000, 'the dead scan to go');
         a = await startWorker(['--region', 'fbkill-a'], envA);
       }
+      expect([...levels]).toContain(2);
+      expect(level).toBe(3);
       const done = await runCli(['status', workflowId, '--wait', '--json'], { timeoutMs: 170_000 });
       if (done.code !== 1) {
         const h = await child.fetchHistory();
