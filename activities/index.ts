@@ -28,6 +28,8 @@ export interface WorkerDeps {
   region: string;
   pool?: HashPool;
   maskKey?: Buffer;
+  /** rows per fetch that fit this worker's per-thread memory for rows of about rowBytes */
+  maxFetchRows?: (rowBytes: number) => number;
   /** counters for metrics; optional */
   metrics?: { rowsHashed(side: string, n: number): void; partitionDone(side: string): void; error(type: string): void };
 }
@@ -115,6 +117,17 @@ export interface FinalizeOutput {
   extra: number;
   changed: number;
   changedColumns: Record<string, number>;
+}
+
+/** A rough width of one row as read (strings and buffers), for sizing fetches. */
+export function rowBytesEstimate(pairs: ColumnPair[]): number {
+  const width = (c: ColumnPair['source']) => {
+    const len = Number(c.detail?.length ?? 0);
+    if (c.family === 'json') return 512;
+    if (c.family === 'text' || c.family === 'char' || c.family === 'binary' || c.family === 'enum') return len > 0 ? Math.min(len, 1024) : 256;
+    return 24;
+  };
+  return pairs.reduce((n, p) => n + Math.max(width(p.source), width(p.target)), 0);
 }
 
 const applicationName = (what: string) => `parity:${what}`.slice(0, 63);
@@ -296,7 +309,8 @@ export function createActivities(deps: WorkerDeps) {
         segFrom: input.segFrom,
         inner: input.inner,
         where: input.where,
-        fetchSize: input.level >= 3 ? Math.min(input.fetchSize, LEVEL3_FETCH) : input.fetchSize,
+        // the plan's fetch size, capped by what this worker's memory budget allows for rows this wide
+        fetchSize: Math.min(input.level >= 3 ? Math.min(input.fetchSize, LEVEL3_FETCH) : input.fetchSize, deps.maxFetchRows?.(rowBytesEstimate(input.pairs)) ?? Infinity),
         maskKey: deps.maskKey?.toString('hex'),
         applicationName: applicationName(`digest ${input.side} ${input.label}`),
         checkpoint: keyMasked ? undefined : resumeFrom,

@@ -64,7 +64,9 @@ export async function createWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   const pool = threads > 0 ? new HashPool({ threads, heapMb }) : undefined;
   const connection = await NativeConnection.connect(connectOptions(cfg));
   const metrics = cfg.metricsPort !== undefined ? createWorkerMetrics() : undefined;
-  const activities = createActivities({ region, pool, maskKey: maskKeyFromEnv(), metrics });
+  // fetches sized from the budget: a tenth of a thread's heap for one batch of rows held as JS strings (~3x their bytes)
+  const maxFetchRows = (rowBytes: number) => Math.max(50, Math.floor((heapMb * 2 ** 20) / 10 / (Math.max(64, rowBytes) * 3)));
+  const activities = createActivities({ region, pool, maskKey: maskKeyFromEnv(), metrics, maxFetchRows });
   const common: Partial<WorkerOptions> = { connection, namespace: cfg.namespace ?? process.env.PARITY_NAMESPACE ?? 'default', ...(cfg.identity ? { identity: cfg.identity } : {}) };
   const workers: Worker[] = [];
   const queues: string[] = [];
