@@ -1,9 +1,14 @@
 // Profiles the extract path without Temporal: one side of a bench table read, encoded and
-// hashed in this process, in three steps (scan only; scan + canonical encoding; the real
-// digestPartition), each timed, optionally under node --cpu-prof.
+// hashed in this process, in steps, each timed (one process per side and step), optionally
+// under node --cpu-prof:
+//   scan       the engine's scan only
+//   encode     scan + reference encoding and hashing (makeEncoder + RowHasher, as refinement)
+//   fused      scan + the fused row hasher (src/digest/fused.ts)
+//   digestref  the real digestPartition forced onto the reference path (PARITY_DIGEST_REFERENCE=1)
+//   digest     the real digestPartition as it runs (fused)
 //
 //   node dist/bench/profile.js --table bench_pair_1000000 [--side source|target|both]
-//        [--steps scan,encode,digest] [--fetch 2000] [--prof-dir DIR]
+//        [--steps scan,encode,fused,digestref,digest] [--fetch 2000] [--prof-dir DIR]
 //
 // With --prof-dir it re-runs itself under --cpu-prof, one process per side and step, and
 // prints each profile's top self-time functions.
@@ -14,12 +19,13 @@ import { checkSchemas, withPairFamilies } from '../src/canonical';
 import { digestPartition } from '../src/digest/partition';
 import { makeEncoder } from '../src/digest/encode';
 import { RowHasher } from '../src/digest/row';
+import { FusedRowHasher, REFERENCE_ENV } from '../src/digest/fused';
 import { openEngine } from '../src/engines/open';
 import { MY_URL, PG_URL } from '../scripts/fixtures';
 import { formatSummary, summarizeProfile } from './cpuprofile';
 
 type Side = 'source' | 'target';
-const STEPS = ['scan', 'encode', 'digest'] as const;
+const STEPS = ['scan', 'encode', 'fused', 'digestref', 'digest'] as const;
 type Step = (typeof STEPS)[number];
 
 function args() {
@@ -57,7 +63,8 @@ async function runStep(table: string, side: Side, step: Step, fetch: number, rev
   const { urls, pairs, schemas } = await setup(table, reverse);
   const t0 = performance.now();
   let rows = 0;
-  if (step === 'digest') {
+  if (step === 'digest' || step === 'digestref') {
+    if (step === 'digestref') process.env[REFERENCE_ENV] = '1';
     const r = await digestPartition({
       side, url: urls[side], schema: schemas[side], pairs, range: {}, segFrom: 0, inner: [], fetchSize: fetch, applicationName: 'parity:bench-profile',
     });
@@ -66,10 +73,12 @@ async function runStep(table: string, side: Side, step: Step, fetch: number, rev
     const engine = await openEngine(urls[side], { applicationName: 'parity:bench-profile' });
     const encode = makeEncoder(pairs, side);
     const hasher = new RowHasher();
+    const fused = new FusedRowHasher(pairs, side);
     try {
       for await (const batch of engine.scan({ schema: schemas[side], columns: pairs.map((p) => p[side].name), range: {}, fetchSize: fetch })) {
         rows += batch.length;
         if (step === 'encode') for (const raw of batch) hasher.digest(encode(raw).values);
+        if (step === 'fused') for (const raw of batch) fused.digest(raw);
       }
     } finally {
       await engine.close();

@@ -192,3 +192,167 @@ export function keyEncoder(family: Family): KeyEncoder {
       return asText;
   }
 }
+
+// ---------------------------------------------------------------------------------------
+// Fused path (digests): the same canonical bytes as valueEncoder, written straight into one
+// reusable buffer instead of a Buffer per value. valueEncoder stays the reference (refinement,
+// masking, reports); test/unit/fused*.test.ts checks the two byte for byte for every family.
+
+/** A growable scratch buffer; `o` is the write position. Writers never write past `reserve`. */
+export class CanonicalSink {
+  buf: Buffer;
+  o = 0;
+
+  constructor(size = 1 << 16) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  /** Room for n more bytes at `o` (keeps the bytes already written). */
+  reserve(n: number): void {
+    if (this.o + n <= this.buf.length) return;
+    const b = Buffer.allocUnsafe(Math.max(this.o + n, this.buf.length * 2));
+    this.buf.copy(b, 0, 0, this.o);
+    this.buf = b;
+  }
+
+  /**
+   * tag byte + UTF-8 text: the bytes of tagged(tag, text). For text as the driver delivered
+   * it (a flat string): short ASCII is copied in JS, without a call into C++. Text a
+   * normalizer built (a slice, a concatenation) goes to `taggedWrite`: reading such strings
+   * char by char here makes this loop polymorphic and slow for every column (measured: 1.5x
+   * on the whole row for PostgreSQL's timestamptz).
+   */
+  tagged(tag: number, text: string): void {
+    const n = text.length;
+    if (n > 64) return this.taggedWrite(tag, text);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit (a surrogate pair: 4 bytes for 2 units;
+    // a lone surrogate: the 3-byte U+FFFD), so this bound is never short
+    this.reserve(1 + 3 * n);
+    const b = this.buf;
+    const o = this.o + 1;
+    b[o - 1] = tag;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x80) break;
+      b[o + i] = c;
+    }
+    this.o = i === n ? o + n : o + b.write(text, o, 'utf8');
+  }
+
+  /** tag byte + UTF-8 text, always through Buffer#write (any string shape, any length). */
+  taggedWrite(tag: number, text: string): void {
+    this.reserve(1 + 3 * text.length);
+    const o = this.o + 1;
+    this.buf[o - 1] = tag;
+    this.o = o + this.buf.write(text, o, 'utf8');
+  }
+
+  /** tag byte + raw bytes */
+  taggedBytes(tag: number, bytes: Uint8Array): void {
+    this.reserve(1 + bytes.length);
+    this.buf[this.o] = tag;
+    this.buf.set(bytes, this.o + 1);
+    this.o += 1 + bytes.length;
+  }
+
+  /** bytes as they are (a precomputed canonical value, a token) */
+  bytes(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.buf.set(bytes, this.o);
+    this.o += bytes.length;
+  }
+
+  /** TAG.FLOAT + IEEE 754 big-endian */
+  float(v: number): void {
+    this.reserve(9);
+    this.buf[this.o] = TAG.FLOAT;
+    this.buf.writeDoubleBE(v, this.o + 1);
+    this.o += 9;
+  }
+}
+
+/** Writes the canonical bytes of one non-NULL value (exactly valueEncoder's) into the sink. */
+export type ValueWriter = (raw: RawScalar, sink: CanonicalSink) => void;
+
+/** The fused twin of valueEncoder: same family cases, same bytes. */
+export function valueWriter(family: Family, col: ColumnInfo): ValueWriter {
+  switch (family) {
+    case 'int':
+      return (raw, w) => {
+        const s = asText(raw);
+        const n = normalizeInt(s);
+        if (n === undefined) w.taggedWrite(TAG.EDGE, 'int:' + s);
+        else if (n === s) w.tagged(TAG.INT, n);
+        else w.taggedWrite(TAG.INT, n);
+      };
+    case 'decimal':
+      return (raw, w) => {
+        const s = asText(raw);
+        const n = normalizeDecimal(s);
+        if (n === undefined) w.taggedWrite(TAG.EDGE, 'decimal:' + s);
+        else if (n === s) w.tagged(TAG.DECIMAL, n);
+        else w.taggedWrite(TAG.DECIMAL, n);
+      };
+    case 'float': {
+      const f32 = isFloat32(col);
+      return (raw, w) => {
+        const s = asText(raw);
+        let v = parseFloat(s);
+        if (!Number.isFinite(v) || !isFloatText(s)) return w.taggedWrite(TAG.EDGE, 'float:' + s);
+        if (f32) v = Math.fround(v);
+        if (v === 0) v = 0; // -0 = 0 (R14)
+        w.float(v);
+      };
+    }
+    case 'bool':
+      return (raw, w) => {
+        const s = asText(raw);
+        const bit = boolBit(s);
+        if (bit !== undefined) w.tagged(TAG.BOOL, bit ? '1' : '0');
+        else w.taggedWrite(TAG.BOOL, 'int:' + (normalizeInt(s) ?? s));
+      };
+    case 'text':
+      return (raw, w) => w.tagged(TAG.TEXT, asText(raw));
+    case 'enum':
+      return (raw, w) => w.tagged(TAG.ENUM, asText(raw));
+    case 'char':
+      return (raw, w) => {
+        const s = asText(raw);
+        const c = stripTrailingSpaces(s);
+        if (c === s) w.tagged(TAG.CHAR, c);
+        else w.taggedWrite(TAG.CHAR, c);
+      };
+    case 'uuid':
+      return (raw, w) => w.tagged(TAG.UUID, asText(raw));
+    case 'binary':
+      return (raw, w) => w.taggedBytes(TAG.BINARY, asBytes(raw));
+    case 'json':
+      return (raw, w) => {
+        const s = asText(raw);
+        const c = canonicalJson(s);
+        if (c === undefined) w.taggedWrite(TAG.EDGE, 'json-invalid:' + s);
+        else w.taggedWrite(TAG.JSON, c);
+      };
+    case 'date':
+      return (raw, w) => w.tagged(TAG.DATE, asText(raw));
+    case 'time':
+      return normalizedWriter(TAG.TIME, normalizeTime);
+    case 'timestamp':
+      return normalizedWriter(TAG.TIMESTAMP, normalizeTimestamp);
+    case 'timestamptz':
+      return normalizedWriter(TAG.TIMESTAMPTZ, normalizeTimestamptz);
+    default:
+      return (raw, w) => w.taggedWrite(TAG.EDGE, 'unsupported:' + asText(raw));
+  }
+}
+
+/** tag + normalize(text): the JS copy only when the normalizer returned its input. */
+function normalizedWriter(tag: number, normalize: (s: string) => string): ValueWriter {
+  return (raw, w) => {
+    const s = asText(raw);
+    const c = normalize(s);
+    if (c === s) w.tagged(tag, c);
+    else w.taggedWrite(tag, c);
+  };
+}

@@ -6,6 +6,7 @@ import type { SegmentDigest } from '../core/segments';
 import type { RawRow } from '../engines/engine';
 import { openEngine } from '../engines/open';
 import { makeEncoder, type EncodedRow, type Side } from './encode';
+import { FusedRowHasher, fusedEnabled } from './fused';
 import { RowHasher, Sum128 } from './row';
 
 export interface DigestTask {
@@ -46,8 +47,11 @@ export interface DigestResult extends DigestCheckpoint {
 /** Adds rows (in canonical key order) into per-segment sums. */
 export class SegmentAccumulator {
   private readonly families: Family[];
-  private readonly encode: (row: RawRow) => EncodedRow;
-  private readonly hasher = new RowHasher();
+  /** reference path (makeEncoder + RowHasher); used when `fused` is not */
+  private readonly encode?: (row: RawRow) => EncodedRow;
+  private readonly hasher?: RowHasher;
+  /** the default: canonical bytes written into one scratch buffer, same digests */
+  private readonly fused?: FusedRowHasher;
   private readonly sums = new Map<number, Sum128>();
   private seg = 0;
   private current: Sum128 | undefined;
@@ -56,18 +60,32 @@ export class SegmentAccumulator {
 
   constructor(
     private readonly t: Pick<DigestTask, 'pairs' | 'side' | 'maskKey' | 'inner' | 'segFrom' | 'keyMasked' | 'checkpoint'>,
+    opts: { reference?: boolean } = {},
   ) {
     this.families = t.pairs.filter((p) => p.isKey).map((p) => p.family);
-    this.encode = makeEncoder(t.pairs, t.side, t.maskKey ? Buffer.from(t.maskKey, 'hex') : undefined);
+    const maskKey = t.maskKey ? Buffer.from(t.maskKey, 'hex') : undefined;
+    if (opts.reference || !fusedEnabled()) {
+      this.encode = makeEncoder(t.pairs, t.side, maskKey);
+      this.hasher = new RowHasher();
+    } else this.fused = new FusedRowHasher(t.pairs, t.side, maskKey);
     for (const d of t.checkpoint?.segments ?? []) this.sums.set(d.i, Sum128.fromHex(d.s, d.n));
     this.rows = t.checkpoint?.rows ?? 0;
     this.lastKey = t.checkpoint?.lastKey;
   }
 
   add(raw: RawRow): void {
-    const row = this.encode(raw);
+    let key: KeyTuple;
+    let digest: Uint32Array;
+    if (this.fused) {
+      key = this.fused.key(raw);
+      digest = this.fused.digest(raw);
+    } else {
+      const row = this.encode!(raw);
+      key = row.key;
+      digest = this.hasher!.digest(row.values);
+    }
     const inner = this.t.inner;
-    while (this.seg < inner.length && compareKeys(row.key, inner[this.seg], this.families) >= 0) {
+    while (this.seg < inner.length && compareKeys(key, inner[this.seg], this.families) >= 0) {
       this.seg++;
       this.current = undefined;
     }
@@ -76,9 +94,9 @@ export class SegmentAccumulator {
       this.current = this.sums.get(i);
       if (!this.current) this.sums.set(i, (this.current = new Sum128()));
     }
-    this.current.add(this.hasher.digest(row.values));
+    this.current.add(digest);
     this.rows++;
-    if (!this.t.keyMasked) this.lastKey = row.key;
+    if (!this.t.keyMasked) this.lastKey = key;
   }
 
   snapshot(): DigestCheckpoint {

@@ -1,6 +1,9 @@
 // Row digests over canonical bytes, and the 128-bit additive sums segments are made of.
 import { murmur3x86_128 } from './murmur3';
 
+/** murmur3 seed of every row digest ("pari"); the fused path (./fused) uses the same. */
+export const ROW_SEED = 0x70617269;
+
 /** Hashes a row's canonical values (length-prefixed, so column boundaries count). */
 export class RowHasher {
   private scratch = Buffer.allocUnsafe(1 << 16);
@@ -18,7 +21,7 @@ export class RowHasher {
       o += 4;
       o += v.copy(s, o);
     }
-    murmur3x86_128(s, o, 0x70617269 /* "pari" */, this.out);
+    murmur3x86_128(s, o, ROW_SEED, this.out);
     return this.out;
   }
 
