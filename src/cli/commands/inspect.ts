@@ -87,7 +87,7 @@ async function inspect(t: LocalTable, s: Engine, d: Engine): Promise<Inspected> 
 const EXTRACT_ROWS_PER_SEC = 400_000;
 
 export async function planCommand(o: LocalOptions & { segmentRows?: number; partitionRows?: number; mode?: string }): Promise<number> {
-  const segmentRows = o.segmentRows ?? 256;
+  const segmentRows = o.segmentRows ?? 128;
   const partitionRows = o.partitionRows ?? 200_000;
   const out = [];
   let code = 0;
