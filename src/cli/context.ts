@@ -45,13 +45,13 @@ async function hasPollers(client: Client, queue: string, type: temporal.api.enum
 /** Starts an in-process worker when nothing polls the queues this run needs. */
 export async function ensureWorker(client: Client, o: GlobalOptions, regions: string[]): Promise<RunningWorker | undefined> {
   const T = temporal.api.enums.v1.TaskQueueType;
-  const needed: boolean[] = await Promise.all([
+  const polled: boolean[] = await Promise.all([
     hasPollers(client, WORKFLOW_TASK_QUEUE, T.TASK_QUEUE_TYPE_WORKFLOW),
     ...regions.map((r) => hasPollers(client, taskQueueFor(r), T.TASK_QUEUE_TYPE_ACTIVITY)),
   ]);
-  if (needed.every(Boolean)) return undefined;
+  if (polled.every(Boolean)) return undefined;
   if (regions.length > 1 || (regions[0] ?? 'local') !== 'local') {
-    const missing = regions.filter((_, i) => !needed[i + 1]);
+    const missing = regions.filter((_, i) => !polled[i + 1]);
     if (missing.length) stderr(`note: no worker polls ${missing.map(taskQueueFor).join(', ')}; start one with: parity worker --region ${missing[0]}`);
     if (missing.length && !missing.includes('local')) return undefined;
   }

@@ -1,9 +1,9 @@
 // The rest of the CLI surface end to end: plan, baseline + drift halt, --where, --help for
 // every command, status/report, resume-from.
-import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDemoPair, MY_URL, myExec, PG_URL, pgExec, sortRecords, type SamplePair } from '../../scripts/fixtures';
+import { createDemoPair, MY_URL, myExec, PG_URL, sortRecords, type SamplePair } from '../../scripts/fixtures';
 import { ROOT, runCli, startWorker, stopProcess } from '../helpers/cli';
 
 const OUT = join(ROOT, 'test-output', 'e2e-more');
@@ -101,7 +101,5 @@ describe('CLI surface', () => {
     const none = await runCli(['run', '--source', PG_URL, '--target', MY_URL, '--table', T, '--resume-from', 'parity/never-ran', '--json']);
     expect(none.code).toBe(2);
     expect(JSON.parse(none.stdout).tables[0].error.message).toMatch(/no saved plan/);
-    void pgExec;
-    void writeFileSync;
   });
 });
