@@ -1,7 +1,9 @@
 // MySQL/MariaDB SQL pieces: quoting, key-order expressions, typed key bounds. No I/O.
 
 import type { ColumnInfo, KeyRange, KeyTuple, TableSchema } from '../../core/types';
-import { boundSql, type BoundValue, type KeyBoundColumn } from '../../canonical/bounds';
+import { type BoundValue, type KeyBoundColumn } from '../../canonical/bounds';
+import { rangePredicate, type WhereClause } from '../sql';
+export { keyColumns, type WhereClause } from '../sql';
 
 export function quoteIdent(name: string): string {
   return '`' + name.replace(/`/g, '``') + '`';
@@ -105,39 +107,11 @@ export function keyBoundColumn(col: ColumnInfo): KeyBoundColumn {
   };
 }
 
-export interface WhereClause {
-  sql: string;
-  params: unknown[];
-}
-
 export function rangeWhere(keyCols: ColumnInfo[], range: KeyRange, after: KeyTuple | undefined, where: string | undefined): WhereClause {
-  const params: unknown[] = [];
-  const parts: string[] = [];
-  const cols = keyCols.map(keyBoundColumn);
-  const exprs = keyCols.map(keyExpr);
-  const add = (tuple: KeyTuple | undefined, op: '>=' | '>' | '<') => {
-    if (!tuple) return;
-    const s = boundSql(cols, exprs, tuple, op, (v, c) => {
-      params.push(c.toParam(v));
-      return c.cast('?', v);
-    });
-    if (s !== 'TRUE') parts.push(s);
-  };
-  add(range.lo, '>=');
-  add(after, '>');
-  add(range.hi, '<');
-  if (where) parts.push(`(${where})`);
-  return { sql: parts.length ? 'WHERE ' + parts.join(' AND ') : '', params };
+  return rangePredicate(keyCols.map(keyBoundColumn), keyCols.map(keyExpr), range, after, where, () => '?');
 }
 
 export function orderBy(keyCols: ColumnInfo[]): string {
   return 'ORDER BY ' + keyCols.map(keyExpr).join(', ');
 }
 
-export function keyColumns(schema: TableSchema): ColumnInfo[] {
-  return schema.primaryKey.map((k) => {
-    const c = schema.columns.find((x) => x.name === k.toLowerCase());
-    if (!c) throw new Error(`key column "${k}" not in schema of ${schema.table}`);
-    return c;
-  });
-}
