@@ -43,14 +43,19 @@ describe('fallback chain, real triggers', () => {
       const r = await runCli(['run', '--config', config, '--json']);
       expect(r.code, r.stderr + r.stdout).toBe(1);
       const t = JSON.parse(r.stdout).tables[0];
-      expect(t.fallbackLevel).toBe(1);
+      // the first step of the chain is level 1 (throttle + split) because of a real thread OOM;
+      // where V8's heap use sits near the ceiling the halved fetch may still not fit, and the
+      // chain rightly goes on — but only for memory, never for anything else
+      expect(t.fallbackLevel).toBeGreaterThanOrEqual(1);
       expect(t.missing).toBe(1);
       expect(t.changed).toBe(2);
       const report = await runCli(['report', JSON.parse(r.stdout).workflowId, '--format', 'jsonl']);
       const got = report.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
       expect(got).toEqual(expectedWide(400));
       const status = await runCli(['status', JSON.parse(r.stdout).workflowId]);
-      expect(status.stdout).toMatch(/fallback to level 1 on (source|target):\S+: ResourceExhausted/);
+      const events = status.stdout.split('\n').filter((l) => l.includes('fallback to level'));
+      expect(events[0]).toMatch(/fallback to level 1 on (source|target):\S+: ResourceExhausted: .*(out of memory|memory limit)/i);
+      for (const e of events) expect(e).toMatch(/ResourceExhausted/);
     } finally {
       await stopProcess(worker);
     }
