@@ -8,6 +8,8 @@ export interface MigrationInput {
   /** connection names the Parity workers know (PARITY_CONN_<NAME>) */
   source: string;
   target: string;
+  /** the region whose Parity workers know these connections (default "local") */
+  region?: string;
 }
 
 export interface MigrationResult {
@@ -33,7 +35,7 @@ export async function migrateTable(input: MigrationInput): Promise<MigrationResu
     args: [{
       spec: {
         runId: `${workflowInfo().workflowId}-verify`,
-        connections: { [input.source]: {}, [input.target]: {} },
+        connections: { [input.source]: { region: input.region ?? 'local' }, [input.target]: { region: input.region ?? 'local' } },
         tables: [{ name: input.table, source: input.source, target: input.target, sourceTable: input.table, targetTable: input.table }],
       },
     }],

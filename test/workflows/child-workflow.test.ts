@@ -14,7 +14,8 @@ describe('Parity as a child of a user migration workflow', () => {
   let parityWorker: Awaited<ReturnType<typeof startWorker>>;
   beforeAll(async () => {
     await createDemoPair('child_orders', 800, 5);
-    parityWorker = await startWorker([], { PARITY_CONN_MIG_SRC: PG_URL, PARITY_CONN_MIG_DST: MY_URL });
+    // its own region: only this worker knows the mig_* connections (other test files' workers poll parity-local)
+    parityWorker = await startWorker(['--region', 'childwf'], { PARITY_CONN_MIG_SRC: PG_URL, PARITY_CONN_MIG_DST: MY_URL });
   });
   afterAll(async () => {
     if (parityWorker) await stopProcess(parityWorker);
@@ -31,7 +32,7 @@ describe('Parity as a child of a user migration workflow', () => {
       activities: { async copyTable() { copies++; } },
     });
     const client = new Client({ connection: await Connection.connect({ address }) });
-    const input = { table: 'child_orders', source: 'mig_src', target: 'mig_dst' };
+    const input = { table: 'child_orders', source: 'mig_src', target: 'mig_dst', region: 'childwf' };
     const first = await worker.runUntil(
       client.workflow.execute('migrateTable', { taskQueue: 'example-migrations', workflowId: `migration-child-${Date.now()}`, args: [input] }),
     );
