@@ -40,24 +40,30 @@ export async function compareRange(source: CompareSide, target: CompareSide, ran
   const sc = { n: 0 }, tc = { n: 0 };
   const a = rows('source', source, o, range, sc);
   const b = rows('target', target, o, range, tc);
-  let x = await a.next();
-  let y = await b.next();
-  while (!x.done || !y.done) {
-    const c = x.done ? 1 : y.done ? -1 : compareKeys(x.value.key, y.value.key, families);
-    if (c < 0) {
-      out.push({ table: o.table, key: x.value!.shown, kind: 'missing_in_target', columns: [] });
-      x = await a.next();
-    } else if (c > 0) {
-      out.push({ table: o.table, key: y.value!.shown, kind: 'extra_in_target', columns: [] });
-      y = await b.next();
-    } else {
-      const columns: string[] = [];
-      const xv = x.value!.values, yv = y.value!.values;
-      for (let i = keyCount; i < o.pairs.length; i++) if (!xv[i].equals(yv[i])) columns.push(o.pairs[i].name);
-      if (columns.length) out.push({ table: o.table, key: x.value!.shown, kind: 'changed', columns });
-      x = await a.next();
-      y = await b.next();
+  // both scans are closed on every exit: a failed side must not leave the other holding its
+  // connection (and its transaction) open, or closing the engine would wait for it forever
+  try {
+    let x = await a.next();
+    let y = await b.next();
+    while (!x.done || !y.done) {
+      const c = x.done ? 1 : y.done ? -1 : compareKeys(x.value.key, y.value.key, families);
+      if (c < 0) {
+        out.push({ table: o.table, key: x.value!.shown, kind: 'missing_in_target', columns: [] });
+        x = await a.next();
+      } else if (c > 0) {
+        out.push({ table: o.table, key: y.value!.shown, kind: 'extra_in_target', columns: [] });
+        y = await b.next();
+      } else {
+        const columns: string[] = [];
+        const xv = x.value!.values, yv = y.value!.values;
+        for (let i = keyCount; i < o.pairs.length; i++) if (!xv[i].equals(yv[i])) columns.push(o.pairs[i].name);
+        if (columns.length) out.push({ table: o.table, key: x.value!.shown, kind: 'changed', columns });
+        x = await a.next();
+        y = await b.next();
+      }
     }
+  } finally {
+    await Promise.allSettled([a.return(undefined), b.return(undefined)]);
   }
   return { source: sc.n, target: tc.n };
 }

@@ -31,7 +31,8 @@ describe('durability: database sessions are terminated mid-run', () => {
   it('pg_terminate_backend and KILL: retried, exact result', async () => {
     const runId = `crash-sess-${Date.now().toString(36)}`;
     const wfTable = `parity/${runId}/${TABLE}`;
-    const cfg = writeConfig(join(OUT, 'sess.json'), { source: 'csess_src', target: 'csess_tgt', region: REGION, tables: [TABLE] });
+    // small fetches keep each scan open long enough to be caught mid-flight
+    const cfg = writeConfig(join(OUT, 'sess.json'), { source: 'csess_src', target: 'csess_tgt', region: REGION, tables: [TABLE], options: { fetchSize: 50 } });
     const out = join(OUT, 'sess.jsonl');
     worker = await startWorker(['--region', REGION], connEnv('csess_src', 'csess_tgt'));
     let finished = false;
@@ -56,7 +57,11 @@ describe('durability: database sessions are terminated mid-run', () => {
     expect(killed.pg, 'no PostgreSQL session of the run was found to terminate').toBeGreaterThan(0);
     expect(killed.my, 'no MariaDB session of the run was found to kill').toBeGreaterThan(0);
 
-    const r = await run;
+    const stuck = setTimeout(async () => {
+      const d = await client.workflow.getHandle(wfTable).describe().catch(() => undefined);
+      console.log(`[db-sessions] still running after 120 s: ${JSON.stringify(d?.raw.pendingActivities?.map((a) => [a.activityType?.name, a.state, a.attempt, a.lastHeartbeatTime?.seconds?.toString(), a.lastFailure?.message]))}; worker exit ${worker?.exitCode} ${worker?.signalCode}; worker output tail: ${worker?.output().slice(-1500)}`);
+    }, 120_000);
+    const r = await run.finally(() => clearTimeout(stuck));
     expect(r.code, r.stderr).toBe(1);
     const t = JSON.parse(r.stdout).tables[0];
     expect(t).toMatchObject({ table: TABLE, status: 'different', sourceRows: pair.sourceRows, targetRows: pair.targetRows });
