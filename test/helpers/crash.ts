@@ -249,12 +249,13 @@ export function socketPorts(pid: number, serverPort: number): number[] {
  * Terminates the PostgreSQL sessions of one Parity worker process (application_name
  * parity:…, client port one of that process's sockets): other runs on the server are left alone.
  */
-export async function terminatePgSessions(workerPid: number): Promise<number> {
+export async function terminatePgSessions(workerPid: number, o: { waitingOnLock?: boolean } = {}): Promise<number> {
   const ports = socketPorts(workerPid, Number(new URL(PG_URL).port || 5432));
   if (!ports.length) return 0;
   const rows = await pgQuery<{ pid: number; ok: boolean }>(
     `SELECT pid, pg_terminate_backend(pid) AS ok FROM pg_stat_activity
-      WHERE application_name LIKE 'parity:%' AND client_port = ANY($1::int[]) AND pid <> pg_backend_pid()`,
+      WHERE application_name LIKE 'parity:%' AND client_port = ANY($1::int[]) AND pid <> pg_backend_pid()
+        ${o.waitingOnLock ? `AND wait_event_type = 'Lock'` : ''}`,
     [ports],
   );
   return rows.filter((r) => r.ok).length;
@@ -267,13 +268,14 @@ export async function terminatePgSessions(workerPid: number): Promise<number> {
  * the query text is rarely visible: the session sits in Sleep inside its snapshot
  * transaction while the worker reads the socket.)
  */
-export async function killMariaSessions(workerPid: number): Promise<number> {
+export async function killMariaSessions(workerPid: number, o: { waitingOnLock?: boolean } = {}): Promise<number> {
   const ports = socketPorts(workerPid, Number(new URL(MY_URL).port || 3306));
   if (!ports.length) return 0;
   const c = await createConnection({ uri: MY_URL });
   try {
     const [rows] = (await c.query(
-      `SELECT ID FROM information_schema.PROCESSLIST WHERE HOST IN (?) AND ID <> CONNECTION_ID()`,
+      `SELECT ID FROM information_schema.PROCESSLIST WHERE HOST IN (?) AND ID <> CONNECTION_ID()
+         ${o.waitingOnLock ? `AND STATE LIKE 'Waiting for table%lock'` : ''}`,
       [ports.map((p) => `127.0.0.1:${p}`)],
     )) as unknown as [{ ID: number }[]];
     let n = 0;

@@ -112,21 +112,28 @@ describe('fallback chain: a worker killed again and again on the same partition'
       // (two deaths per level: one is retried from the checkpoint, the next escalates)
       const levels = new Set<number>();
       let level = 0;
+      const t0 = Date.now();
+      const log = (what: string) => console.log(`[fallback-kill] +${((Date.now() - t0) / 1000).toFixed(1)} s ${what}`);
       for (let kill = 1; kill <= 8; kill++) {
         await waitFor(async () => {
-          level = (await child.query<{ fallbackLevel: number }>('progress').catch(() => ({ fallbackLevel: level }))).fallbackLevel;
+          // a query waits for a workflow task; a killed worker's sticky queue can hold it a while
+          const timeout = new Promise<{ fallbackLevel: number }>((r) => setTimeout(() => r({ fallbackLevel: level }), 10_000));
+          level = (await Promise.race([child.query<{ fallbackLevel: number }>('progress').catch(() => ({ fallbackLevel: level })), timeout])).fallbackLevel;
           levels.add(level);
           return level === 3 || (await sessionsFor(app)) > 0;
         }, 120_000, `partition 0 scan #${kill} (or level 3)`);
+        log(`level ${level}, partition 0 scanning: kill #${kill}`);
         if (level === 3) break;
         a.kill('SIGKILL');
         await new Promise((r) => a.once('exit', r));
         await waitFor(async () => (await sessionsFor(app)) === 0, 30_000, 'the dead scan to go');
         a = await startWorker(['--region', 'fbkill-a'], envA);
+        log('worker restarted');
       }
       expect([...levels]).toContain(2);
       expect(level).toBe(3);
       const done = await runCli(['status', workflowId, '--wait', '--json'], { timeoutMs: 170_000 });
+      log(`run ended (exit ${done.code})`);
       if (done.code !== 1) {
         const h = await child.fetchHistory();
         const tail = (h.events ?? []).slice(-12).map((e) => JSON.stringify(e).slice(0, 400));
@@ -142,11 +149,12 @@ describe('fallback chain: a worker killed again and again on the same partition'
         { table, key: ['17'], kind: 'changed', columns: ['a'] },
         { table, key: ['300000'], kind: 'missing_in_target', columns: [] },
       ]);
+      log('done');
       const progress = await child.query<{ fallbackLevel: number }>('progress').catch(() => undefined);
       if (progress) expect(progress.fallbackLevel).toBe(3);
     } finally {
       await stopProcess(a);
       await stopProcess(b);
     }
-  });
+  }, 420_000);
 });

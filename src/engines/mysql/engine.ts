@@ -210,12 +210,18 @@ export class MysqlEngine implements Engine {
       void this.killQuery(conn.threadId);
     };
     req.signal?.addEventListener('abort', onAbort, { once: true });
+    let onConnError: ((err: Error) => void) | undefined;
     try {
       await run(conn, 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
       const fetchSize = Math.max(1, req.fetchSize | 0);
       const stream = conn
         .query({ sql, values: w.params, rowsAsArray: true, typeCast: typeCast as never })
         .stream({ highWaterMark: Math.min(fetchSize, 10_000) });
+      // mysql2 hands a fatal connection error (a killed session, a dropped socket) to a
+      // callback-less query's connection only, never to its stream: without this the read
+      // would wait forever while the activity kept heartbeating
+      onConnError = (err: Error) => stream.destroy(err);
+      conn.on('error', onConnError);
       let batch: RawRow[] = [];
       for await (const row of stream) {
         batch.push(row as RawRow);
@@ -233,6 +239,7 @@ export class MysqlEngine implements Engine {
       throw err;
     } finally {
       req.signal?.removeEventListener('abort', onAbort);
+      if (onConnError) conn.removeListener('error', onConnError);
       if (clean) conn.release();
       else conn.destroy(); // a half-read result set dies with its connection
     }

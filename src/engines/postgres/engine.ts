@@ -65,6 +65,11 @@ export class PostgresEngine implements Engine {
     this.pool = new pg.Pool({ ...this.clientConfig, max: 8, idleTimeoutMillis: 10_000 });
     // an idle client's socket error must not crash the process; the next query reports it
     this.pool.on('error', () => {});
+    // pg-pool drops its idle listener while a client is checked out, so a socket error then
+    // (a terminated backend: EPIPE from the cursor's Sync) is an 'error' event with no
+    // listener, which ends the worker process. The query or cursor in flight already
+    // rejects with the error; this listener only keeps the process alive to retry.
+    this.pool.on('connect', (client) => client.on('error', () => {}));
   }
 
   private async query(text: string, params: unknown[] = []): Promise<string[][]> {
@@ -262,6 +267,7 @@ export class PostgresEngine implements Engine {
 
   private async cancelBackend(pid: number): Promise<void> {
     const c = new pg.Client({ ...this.clientConfig, application_name: 'parity:cancel' });
+    c.on('error', () => {});
     try {
       await c.connect();
       await c.query('SELECT pg_cancel_backend($1)', [pid]);
