@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { checkSchemas, compareKeys, withPairFamilies, CANONICAL_VERSION } from '../src/canonical';
 import type { ConnectionRef, TableSpec } from '../src/config/schema';
 import type { ColumnPair, DiffRecord, Family, KeyRange, KeyTuple, SchemaCheck, TableSchema } from '../src/core/types';
-import { compareRange, rowDigests } from '../src/digest/compare';
+import { compareRange, rangeChunks, rowDigests } from '../src/digest/compare';
 import type { RowDigest } from '../src/core/rowdiff';
 import { digestPartition, type DigestCheckpoint, type DigestResult, type DigestTask } from '../src/digest/partition';
 import { digestDecoupled } from '../src/digest/decoupled';
@@ -356,7 +356,7 @@ export function createActivities(deps: WorkerDeps) {
       try {
         await withEngine(input.source, `refine ${input.table}`, (se) =>
           withEngine(input.target, `refine ${input.table}`, async (te) => {
-            for (const range of input.ranges) {
+            for (const range of rangeChunks(input.ranges)) {
               const n = await compareRange(
                 { engine: se, schema: input.source.schema },
                 { engine: te, schema: input.target.schema },
@@ -389,7 +389,7 @@ export function createActivities(deps: WorkerDeps) {
       return withEngine(input.conn, `refine ${input.schema.table}`, async (engine) => {
         const all: RowDigest[] = [];
         let read = 0;
-        for (const range of input.ranges) {
+        for (const range of rangeChunks(input.ranges)) {
           const r = await rowDigests(input.side, { engine, schema: input.schema }, range, { table: input.schema.table, pairs: input.pairs, where: input.where, fetchSize: input.fetchSize, maskKey: deps.maskKey, signal: Context.current().cancellationSignal });
           all.push(...r.rows);
           read += r.read;

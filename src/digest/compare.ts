@@ -25,7 +25,7 @@ export interface CompareResult {
   rowsRefetched: { source: number; target: number };
 }
 
-async function* rows(side: Side, s: CompareSide, o: CompareOptions, range: KeyRange, counter: { n: number }): AsyncGenerator<EncodedRow> {
+async function* rows(side: Side, s: CompareSide, o: CompareOptions, range: KeyRange | KeyRange[], counter: { n: number }): AsyncGenerator<EncodedRow> {
   const encode = makeEncoder(o.pairs, side, o.maskKey);
   const columns = o.pairs.map((p) => (side === 'source' ? p.source.name : p.target.name));
   for await (const batch of s.engine.scan({ schema: s.schema, columns, range, where: o.where, fetchSize: o.fetchSize, signal: o.signal }) as AsyncIterable<RawRow[]>) {
@@ -34,7 +34,11 @@ async function* rows(side: Side, s: CompareSide, o: CompareOptions, range: KeyRa
   }
 }
 
-export async function compareRange(source: CompareSide, target: CompareSide, range: KeyRange, o: CompareOptions, out: DiffRecord[]): Promise<{ source: number; target: number }> {
+/**
+ * Compares one key range, or the union of disjoint ascending ranges (one query per side for
+ * a whole refinement batch: the merge is the same over the union as range by range).
+ */
+export async function compareRange(source: CompareSide, target: CompareSide, range: KeyRange | KeyRange[], o: CompareOptions, out: DiffRecord[]): Promise<{ source: number; target: number }> {
   const families = o.pairs.filter((p) => p.isKey).map((p) => p.family);
   const keyCount = families.length;
   const sc = { n: 0 }, tc = { n: 0 };
@@ -71,7 +75,7 @@ export async function compareRange(source: CompareSide, target: CompareSide, ran
 import type { RowDigest } from '../core/rowdiff';
 
 /** Per-row digests of a range on one side (cross-region refinement: only digests and keys travel). */
-export async function rowDigests(side: Side, s: CompareSide, range: KeyRange, o: CompareOptions): Promise<{ rows: RowDigest[]; read: number }> {
+export async function rowDigests(side: Side, s: CompareSide, range: KeyRange | KeyRange[], o: CompareOptions): Promise<{ rows: RowDigest[]; read: number }> {
   const hasher = new RowHasher();
   const counter = { n: 0 };
   const out: RowDigest[] = [];
@@ -86,3 +90,13 @@ export async function rowDigests(side: Side, s: CompareSide, range: KeyRange, o:
 }
 
 export { diffRowDigests } from '../core/rowdiff';
+
+/** Ranges per refinement query: each side's optimizer turns them into index range scans. */
+export const RANGES_PER_QUERY = 64;
+
+/** The ranges in groups of at most RANGES_PER_QUERY, in order. */
+export function rangeChunks(ranges: KeyRange[]): KeyRange[][] {
+  const out: KeyRange[][] = [];
+  for (let i = 0; i < ranges.length; i += RANGES_PER_QUERY) out.push(ranges.slice(i, i + RANGES_PER_QUERY));
+  return out;
+}

@@ -11,8 +11,11 @@ export interface ScanRequest {
   schema: TableSchema;
   /** columns to select, in this order (key columns first, in key order) */
   columns: string[];
-  /** restrict to this canonical-key range */
-  range: KeyRange;
+  /**
+   * restrict to this canonical-key range, or to the union of several disjoint ranges in
+   * ascending order (one query for many refinement segments; rows still in key order)
+   */
+  range: KeyRange | KeyRange[];
   /** resume: only keys strictly after this one (checkpoint) */
   after?: KeyTuple;
   /** extra user predicate, applied verbatim on both sides (validated beforehand) */

@@ -24,25 +24,34 @@ export function keyColumns(schema: TableSchema): ColumnInfo[] {
 export function rangePredicate(
   cols: KeyBoundColumn[],
   exprs: string[],
-  range: KeyRange,
+  range: KeyRange | KeyRange[],
   after: KeyTuple | undefined,
   where: string | undefined,
   placeholder: (n: number) => string,
 ): WhereClause {
   const params: unknown[] = [];
-  const parts: string[] = [];
-  const add = (tuple: KeyTuple | undefined, op: '>=' | '>' | '<') => {
+  const add = (into: string[], tuple: KeyTuple | undefined, op: '>=' | '>' | '<') => {
     if (!tuple) return;
     const s = boundSql(cols, exprs, tuple, op, (v, c) => {
       const ph = placeholder(params.length);
       params.push(c.toParam(v));
       return c.cast(ph, v);
     });
-    if (s !== 'TRUE') parts.push(s);
+    if (s !== 'TRUE') into.push(s);
   };
-  add(range.lo, '>=');
-  add(after, '>');
-  add(range.hi, '<');
+  const parts: string[] = [];
+  if (Array.isArray(range)) {
+    // a union of ranges: (lo1 <= k < hi1) OR (lo2 <= k < hi2) …; an empty list selects nothing
+    const alts = range.map((r) => {
+      const p: string[] = [];
+      add(p, r.lo, '>=');
+      add(p, r.hi, '<');
+      return p.length ? `(${p.join(' AND ')})` : 'TRUE';
+    });
+    parts.push(alts.length ? `(${alts.join(' OR ')})` : 'FALSE');
+  } else add(parts, range.lo, '>=');
+  add(parts, after, '>');
+  if (!Array.isArray(range)) add(parts, range.hi, '<');
   if (where) parts.push(`(${where})`);
   return { sql: parts.length ? 'WHERE ' + parts.join(' AND ') : '', params };
 }

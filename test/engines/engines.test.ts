@@ -27,7 +27,7 @@ afterAll(async () => {
   await db?.close();
 });
 
-async function scanKeys(e: Engine, s: TableSchema, range: KeyRange = {}, after?: KeyTuple, fetchSize = 3): Promise<KeyTuple[]> {
+async function scanKeys(e: Engine, s: TableSchema, range: KeyRange | KeyRange[] = {}, after?: KeyTuple, fetchSize = 3): Promise<KeyTuple[]> {
   const enc = makeKeyEncoder(s.primaryKey.map((k) => s.columns.find((c) => c.name === k)!.family));
   const out: KeyTuple[] = [];
   for await (const b of e.scan({ schema: s, columns: s.primaryKey, range, after, fetchSize })) {
@@ -52,6 +52,17 @@ async function checkRanges(e: Engine, s: TableSchema, expected: KeyTuple[], fams
       expect(await scanKeys(e, s, {}, lo), `${e.dialect} after=${JSON.stringify(lo)}`).toEqual(want);
     }
   }
+  // a union of disjoint ascending ranges in one query (refinement batches): every other gap
+  // between the sorted probes, open at both ends, and the empty union
+  const cuts = [...probes].sort((a, b) => compareKeys(a, b, fams)).filter((k, i, a) => i === 0 || compareKeys(a[i - 1], k, fams) !== 0);
+  const bounds: (KeyTuple | undefined)[] = [undefined, ...cuts, undefined];
+  for (const start of [0, 1]) {
+    const ranges: KeyRange[] = [];
+    for (let i = start; i + 1 < bounds.length; i += 2) ranges.push({ lo: bounds[i], hi: bounds[i + 1] });
+    const inside = (k: KeyTuple) => ranges.some((r) => (!r.lo || compareKeys(k, r.lo, fams) >= 0) && (!r.hi || compareKeys(k, r.hi, fams) < 0));
+    expect(await scanKeys(e, s, ranges), `${e.dialect} union ${JSON.stringify(ranges)}`).toEqual(expected.filter(inside));
+  }
+  expect(await scanKeys(e, s, [])).toEqual([]);
 }
 
 describe('introspection', () => {

@@ -107,7 +107,7 @@ export function keyBoundColumn(col: ColumnInfo): KeyBoundColumn {
   };
 }
 
-export function rangeWhere(keyCols: ColumnInfo[], range: KeyRange, after: KeyTuple | undefined, where: string | undefined): WhereClause {
+export function rangeWhere(keyCols: ColumnInfo[], range: KeyRange | KeyRange[], after: KeyTuple | undefined, where: string | undefined): WhereClause {
   return rangePredicate(keyCols.map(keyBoundColumn), keyCols.map(keyExpr), range, after, where, () => '?');
 }
 

@@ -97,7 +97,7 @@ export function keyBoundColumn(col: ColumnInfo): KeyBoundColumn {
  * WHERE text for a key range (lo inclusive, hi exclusive) and a resume point (after,
  * exclusive), using row-value comparison so composite keys follow the canonical order.
  */
-export function rangeWhere(keyCols: ColumnInfo[], range: KeyRange, after: KeyTuple | undefined, where: string | undefined, firstParam = 1): WhereClause {
+export function rangeWhere(keyCols: ColumnInfo[], range: KeyRange | KeyRange[], after: KeyTuple | undefined, where: string | undefined, firstParam = 1): WhereClause {
   return rangePredicate(keyCols.map(keyBoundColumn), keyCols.map(keyExpr), range, after, where, (n) => `$${firstParam + n}`);
 }
 
