@@ -79,26 +79,32 @@ describe('durability: the worker process is SIGKILLed mid-run', () => {
   });
 
   it('a partition killed mid-scan resumes from its heartbeat checkpoint on the new worker', async () => {
-    // one partition per side (seconds of scanning), so a scan heartbeats a checkpoint before the kill
+    // one partition per side (seconds of scanning), so a scan heartbeats a checkpoint before the kill;
+    // extract mode: a pushdown partition is one aggregate query, with no checkpoint inside it
     // its own, larger pair: the scan must last long enough to heartbeat a checkpoint before the kill
     const CP_TABLE = 'crash_kill_cp';
-    const pair = await createCrashPair(CP_TABLE, 400_000);
+    const pair = await createCrashPair(CP_TABLE, 2_000_000);
     onTestFinished(() => dropCrashPair(CP_TABLE));
     const runId = `crash-kill-cp-${Date.now().toString(36)}`;
     const wfTable = `parity/${runId}/${CP_TABLE}`;
     const env = connEnv('ckill_src', 'ckill_tgt');
-    const cfg = writeConfig(join(OUT, 'kill-cp.json'), { source: 'ckill_src', target: 'ckill_tgt', region: REGION, tables: [CP_TABLE], options: { fetchSize: 500 } });
+    const cfg = writeConfig(join(OUT, 'kill-cp.json'), { source: 'ckill_src', target: 'ckill_tgt', region: REGION, tables: [CP_TABLE], options: { mode: 'extract', fetchSize: 500, heartbeatSeconds: 2 } });
     const out = join(OUT, 'kill-cp.jsonl');
     // only this test's workers poll the region's queue
     for (const w of workers.splice(0)) await stopProcess(w);
     const a = await startWorker(['--region', REGION], env);
     workers.push(a);
-    const run = runCli(['run', '--config', cfg, '--json', '--out', out, '--run-id', runId, '--segment-rows', '2000', '--partition-rows', '400000'], { timeoutMs: 240_000 });
+    // the SDK sends an activity's heartbeats at most every 0.8 × its heartbeat timeout: with
+    // the default 20 s a fast machine finishes the scan before any checkpoint reaches the server
+    let ended = false;
+    const run = runCli(['run', '--config', cfg, '--json', '--out', out, '--run-id', runId, '--segment-rows', '2000', '--partition-rows', '2000000'], { timeoutMs: 240_000 })
+      .finally(() => void (ended = true));
 
     // wait for a digest whose heartbeat carries a checkpoint (rows > 0, a last key)
     const h = client.workflow.getHandle(wfTable);
     let seen = '';
     const cp = await until('a digest heartbeat with a checkpoint', async () => {
+      if (ended) throw new Error(`the run ended before a checkpoint was heartbeated (seen:${seen}): make the table larger`);
       const desc = await h.describe().catch(() => undefined);
       const found: { activityId: string; rows: number; lastKey: string[] }[] = [];
       seen = '';
