@@ -78,11 +78,13 @@ Examples:
       .option('--memory-budget <size>', 'memory the worker may use, e.g. 384MiB (default: cgroup limit or machine)')
       .option('--threads <n>', 'hashing threads (default: from the memory budget; 0 = no pool)', int('--threads'))
       .option('--thread-heap-mb <n>', 'V8 heap ceiling per hashing thread (default: from the memory budget)', int('--thread-heap-mb'))
-      .option('--metrics-port <port>', 'serve Prometheus metrics on this port', int('--metrics-port')),
+      .option('--metrics-port <port>', 'serve Prometheus metrics on this port', int('--metrics-port'))
+      .option('--no-workflows', "activities only: leave workflow tasks to other workers (a worker that may be killed or scaled to zero should not hold workflows' sticky caches)"),
   )
     .addHelpText('after', `
 Examples:
   PARITY_CONN_SRC=postgres://… parity worker --region eu --memory-budget 1GiB
+  PARITY_CONN_SRC=postgres://… parity worker --region eu --no-workflows
   parity worker --temporal temporal.internal:7233 --metrics-port 9464`)
     .action(run(workerCommand as never));
 

@@ -18,11 +18,17 @@ describe('durability: the worker process is SIGKILLed mid-run', () => {
   let pair: CrashPair;
   let client: Client;
   const workers: Awaited<ReturnType<typeof startWorker>>[] = [];
+  // the workers this file kills run activities only: a SIGKILLed worker that held workflows
+  // in its sticky cache would stall every other test file's runs it happened to serve
+  // (measured: 10–90 s under the full suite). This file's workflows run on an orchestrator.
+  let orchestrator: Awaited<ReturnType<typeof startWorker>> | undefined;
   beforeAll(async () => {
     pair = await createCrashPair(TABLE, N);
     client = await temporalClient();
+    orchestrator = await startWorker(['--region', `${REGION}-orchestrator`]);
   });
   afterAll(async () => {
+    if (orchestrator) await stopProcess(orchestrator);
     for (const w of workers) await stopProcess(w);
     await client?.connection.close();
     await dropCrashPair(TABLE);
@@ -35,7 +41,7 @@ describe('durability: the worker process is SIGKILLed mid-run', () => {
     const cfg = writeConfig(join(OUT, 'kill.json'), { source: 'ckill_src', target: 'ckill_tgt', region: REGION, tables: [TABLE] });
     const out = join(OUT, 'kill.jsonl');
 
-    const a = await startWorker(['--region', REGION], env);
+    const a = await startWorker(['--region', REGION, '--no-workflows'], env);
     workers.push(a);
     const run = runCli(['run', '--config', cfg, '--json', '--out', out, '--run-id', runId, '--segment-rows', '250', '--partition-rows', '5000'], { timeoutMs: 240_000 });
 
@@ -43,7 +49,7 @@ describe('durability: the worker process is SIGKILLed mid-run', () => {
     const killedAt = Date.now();
     a.kill('SIGKILL');
     await new Promise((r) => a.once('exit', r));
-    const b = await startWorker(['--region', REGION], env);
+    const b = await startWorker(['--region', REGION, '--no-workflows'], env);
     workers.push(b);
 
     const r = await run;
@@ -92,7 +98,7 @@ describe('durability: the worker process is SIGKILLed mid-run', () => {
     const out = join(OUT, 'kill-cp.jsonl');
     // only this test's workers poll the region's queue
     for (const w of workers.splice(0)) await stopProcess(w);
-    const a = await startWorker(['--region', REGION], env);
+    const a = await startWorker(['--region', REGION, '--no-workflows'], env);
     workers.push(a);
     // the SDK sends an activity's heartbeats at most every 0.8 × its heartbeat timeout: with
     // the default 20 s a fast machine finishes the scan before any checkpoint reaches the server
@@ -120,7 +126,7 @@ describe('durability: the worker process is SIGKILLed mid-run', () => {
     console.log(`[worker-kill] pending at the kill:${seen}`);
     a.kill('SIGKILL');
     await new Promise((r) => a.once('exit', r));
-    const b = await startWorker(['--region', REGION], env);
+    const b = await startWorker(['--region', REGION, '--no-workflows'], env);
     workers.push(b);
 
     const r = await run;

@@ -90,7 +90,8 @@ describe('fallback chain: a worker killed again and again on the same partition'
     await myExec(`DROP TABLE IF EXISTS ${table}; CREATE TABLE ${table} (id BIGINT PRIMARY KEY, a VARCHAR(40), b DECIMAL(14,5)) CHARACTER SET utf8mb4;
       INSERT INTO ${table} SELECT seq, MD5(seq), (seq % 1000) / 8.0 FROM seq_1_to_${rows}; ANALYZE TABLE ${table};
       UPDATE ${table} SET a = 'changed' WHERE id = 17; DELETE FROM ${table} WHERE id = 300000`);
-    // the source lives in region fbkill-a (the worker we kill), the target in fbkill-b (left alone)
+    // the source lives in region fbkill-a (the worker we kill), the target in fbkill-b (left
+    // alone, and it runs the workflows: a killed worker must not hold any run's sticky cache)
     const { writeFileSync, mkdirSync } = await import('node:fs');
     const { join } = await import('node:path');
     const dir = join(__dirname, '../../test-output/resilience');
@@ -99,7 +100,9 @@ describe('fallback chain: a worker killed again and again on the same partition'
     writeFileSync(config, `connections:\n  src: { region: fbkill-a }\n  dst: { region: fbkill-b }\ntables:\n  - { table: ${table}, source: src, target: dst }\noptions: { mode: extract, partitionRows: 200000, segmentRows: 2000, concurrency: 1, heartbeatSeconds: 4 }\n`);
     const envA = { PARITY_CONN_SRC: PG_URL };
     const b = await startWorker(['--region', 'fbkill-b'], { PARITY_CONN_DST: MY_URL });
-    let a = await startWorker(['--region', 'fbkill-a'], envA);
+    let a = await startWorker(['--region', 'fbkill-a', '--no-workflows'], envA);
+    expect(a.output()).toMatch(/queues parity-fbkill-a, \d+ hashing thread/);
+    expect(b.output()).toMatch(/queues parity-fbkill-b, parity, \d+ hashing thread/);
     const started = await runCli(['run', '--config', config, '--detach', '--run-id', `fb-kill-${Date.now()}`]);
     expect(started.code, started.stderr).toBe(0);
     const workflowId = started.stdout.trim();
@@ -114,8 +117,14 @@ describe('fallback chain: a worker killed again and again on the same partition'
       let level = 0;
       const t0 = Date.now();
       const log = (what: string) => console.log(`[fallback-kill] +${((Date.now() - t0) / 1000).toFixed(1)} s ${what}`);
+      let lastDump = Date.now();
       for (let kill = 1; kill <= 8; kill++) {
         await waitFor(async () => {
+          if (Date.now() - lastDump > 20_000) {
+            lastDump = Date.now();
+            const d = await child.describe().catch(() => undefined);
+            log(`waiting; pending ${JSON.stringify(d?.raw.pendingActivities?.map((p) => [p.activityType?.name, p.activityId, p.state, p.attempt, p.lastFailure?.message?.slice(0, 80), p.lastWorkerIdentity]))}`);
+          }
           // a query waits for a workflow task; a killed worker's sticky queue can hold it a while
           const timeout = new Promise<{ fallbackLevel: number }>((r) => setTimeout(() => r({ fallbackLevel: level }), 10_000));
           level = (await Promise.race([child.query<{ fallbackLevel: number }>('progress').catch(() => ({ fallbackLevel: level })), timeout])).fallbackLevel;
@@ -127,7 +136,7 @@ describe('fallback chain: a worker killed again and again on the same partition'
         a.kill('SIGKILL');
         await new Promise((r) => a.once('exit', r));
         await waitFor(async () => (await sessionsFor(app)) === 0, 30_000, 'the dead scan to go');
-        a = await startWorker(['--region', 'fbkill-a'], envA);
+        a = await startWorker(['--region', 'fbkill-a', '--no-workflows'], envA);
         log('worker restarted');
       }
       expect([...levels]).toContain(2);

@@ -27,7 +27,7 @@ export async function serverCommand(o: ServerOptions): Promise<number> {
   return 0;
 }
 
-export interface WorkerOptions extends GlobalOptions { region?: string; memoryBudget?: string; metricsPort?: number; threads?: number; threadHeapMb?: number }
+export interface WorkerOptions extends GlobalOptions { region?: string; memoryBudget?: string; metricsPort?: number; threads?: number; threadHeapMb?: number; workflows?: boolean }
 
 export async function workerCommand(o: WorkerOptions): Promise<number> {
   let memoryBudget: number | undefined;
@@ -38,7 +38,7 @@ export async function workerCommand(o: WorkerOptions): Promise<number> {
       throw new BadConfig(`--memory-budget: ${(err as Error).message}`);
     }
   }
-  const w = await createWorker({ ...target(o), region: o.region, memoryBudget, metricsPort: o.metricsPort, threads: o.threads, threadHeapMb: o.threadHeapMb, log: stderr });
+  const w = await createWorker({ ...target(o), region: o.region, memoryBudget, metricsPort: o.metricsPort, threads: o.threads, threadHeapMb: o.threadHeapMb, workflows: o.workflows, log: stderr });
   const done = w.run();
   await Promise.race([untilSignal(), done]);
   w.shutdown();
