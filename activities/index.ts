@@ -7,6 +7,7 @@ import { checkSchemas, compareKeys, withPairFamilies, CANONICAL_VERSION } from '
 import type { ConnectionRef, TableSpec } from '../src/config/schema';
 import type { ColumnPair, DiffRecord, Family, KeyRange, KeyTuple, SchemaCheck, TableSchema } from '../src/core/types';
 import { compareRange, rangeChunks, rowDigests } from '../src/digest/compare';
+import type { Governor } from '../src/policy/governor';
 import type { RowDigest } from '../src/core/rowdiff';
 import { digestPartition, type DigestCheckpoint, type DigestResult, type DigestTask } from '../src/digest/partition';
 import { digestDecoupled } from '../src/digest/decoupled';
@@ -30,6 +31,8 @@ export interface WorkerDeps {
   maskKey?: Buffer;
   /** rows per fetch that fit this worker's per-thread memory for rows of about rowBytes */
   maxFetchRows?: (rowBytes: number) => number;
+  /** keeps the main thread's resident set near the budget between units of work */
+  governor?: Governor;
   /** counters for metrics; optional */
   metrics?: { rowsHashed(side: string, n: number): void; partitionDone(side: string): void; error(type: string): void };
 }
@@ -323,7 +326,14 @@ export function createActivities(deps: WorkerDeps) {
       const startRows = task.checkpoint?.rows ?? 0;
       const prior = (resumeFrom as { readTotal?: number } | undefined)?.readTotal ?? 0;
       const hb0 = heartbeater();
-      const hb = { beat: (cp: DigestCheckpoint | undefined) => hb0.beat(cp && { ...cp, readTotal: prior + cp.rows - startRows }), stop: hb0.stop };
+      const hb = {
+        beat: (cp: DigestCheckpoint | undefined) => {
+          hb0.beat(cp && { ...cp, readTotal: prior + cp.rows - startRows });
+          // at most once a second (progress is throttled): levels 2 and 3 read on this thread
+          deps.governor?.check();
+        },
+        stop: hb0.stop,
+      };
       const signal = Context.current().cancellationSignal;
       try {
         // level 0/1: fused in a pool thread; 2: read here, hash in the hashing pool; 3: all here, small fetches
@@ -360,6 +370,7 @@ export function createActivities(deps: WorkerDeps) {
         await withEngine(input.source, `refine ${input.table}`, (se) =>
           withEngine(input.target, `refine ${input.table}`, async (te) => {
             for (const range of rangeChunks(input.ranges)) {
+              deps.governor?.check();
               const n = await compareRange(
                 { engine: se, schema: input.source.schema },
                 { engine: te, schema: input.target.schema },
@@ -370,6 +381,7 @@ export function createActivities(deps: WorkerDeps) {
               rowsRefetched.source += n.source;
               rowsRefetched.target += n.target;
               hb.beat({ rowsRefetched });
+              deps.governor?.check();
             }
           }),
         );

@@ -151,7 +151,8 @@ const tsOf = (t: { seconds?: unknown; nanos?: number | null } | null | undefined
  * continued as new): per activity type, how many, over what span, and who ran them.
  */
 export async function historyBreakdown(address: string, workflowId: string): Promise<HistoryBreakdown> {
-  const connection = await Connection.connect({ address });
+  // a 5M-row run's history passes gRPC's default 4 MB per message
+  const connection = await Connection.connect({ address, channelArgs: { 'grpc.max_receive_message_length': 128 * 2 ** 20 } });
   try {
     const client = new Client({ connection });
     const runIds: string[] = [];

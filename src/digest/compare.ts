@@ -92,7 +92,7 @@ export async function rowDigests(side: Side, s: CompareSide, range: KeyRange | K
 export { diffRowDigests } from '../core/rowdiff';
 
 /** Ranges per refinement query: each side's optimizer turns them into index range scans. */
-export const RANGES_PER_QUERY = 64;
+export const RANGES_PER_QUERY = 32;
 
 /** The ranges in groups of at most RANGES_PER_QUERY, in order. */
 export function rangeChunks(ranges: KeyRange[]): KeyRange[][] {

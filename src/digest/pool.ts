@@ -32,7 +32,7 @@ function makePool(options: PoolOptions): Piscina {
     // piscina does not replace a thread that died (e.g. out of memory) while tasks wait
     // unless minThreads keeps the pool at strength; without it queued tasks never settle
     idleTimeout: 30_000,
-    resourceLimits: { maxOldGenerationSizeMb: options.heapMb, maxYoungGenerationSizeMb: Math.max(4, Math.min(32, Math.floor(options.heapMb / 4))) },
+    resourceLimits: { maxOldGenerationSizeMb: options.heapMb, maxYoungGenerationSizeMb: Math.max(4, Math.min(16, Math.floor(options.heapMb / 4))) },
   });
 }
 

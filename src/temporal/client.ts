@@ -28,6 +28,7 @@ export function connectOptions(t: TemporalTarget) {
 }
 
 export async function connectClient(t: TemporalTarget): Promise<Client> {
-  const connection = await Connection.connect({ ...connectOptions(t), connectTimeout: 5000 });
+  // a long run's history (segment digests of millions of rows) passes gRPC's default 4 MB
+  const connection = await Connection.connect({ ...connectOptions(t), connectTimeout: 5000, channelArgs: { 'grpc.max_receive_message_length': 128 * 2 ** 20 } });
   return new Client({ connection, namespace: t.namespace ?? process.env.PARITY_NAMESPACE ?? 'default' });
 }

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DefaultLogger, NativeConnection, Worker, Runtime, type LogLevel, type WorkerOptions } from '@temporalio/worker';
+import { makeGovernor } from '../policy/governor';
 import { createActivities } from '../../activities';
 import { HashPool } from '../digest/pool';
 import { createWorkerMetrics, METRIC_BUCKET_OVERRIDES } from '../report/metrics';
@@ -66,7 +67,11 @@ export async function createWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   const metrics = cfg.metricsPort !== undefined ? createWorkerMetrics() : undefined;
   // fetches sized from the budget: a tenth of a thread's heap for one batch of rows held as JS strings (~3x their bytes)
   const maxFetchRows = (rowBytes: number) => Math.max(50, Math.floor((heapMb * 2 ** 20) / 10 / (Math.max(64, rowBytes) * 3)));
-  const activities = createActivities({ region, pool, maskKey: maskKeyFromEnv(), metrics, maxFetchRows });
+  // the main thread collects its garbage once the process holds more than 80 % of the
+  // budget, or (no budget) more than it held at start plus 128 MiB: refinement's garbage
+  // otherwise grows the heap by 100+ MiB before V8 collects it (bench/README.md, finding 6)
+  const governor = makeGovernor(cfg.memoryBudget ? budget.available * 0.8 : process.memoryUsage.rss() + 128 * 2 ** 20);
+  const activities = createActivities({ region, pool, maskKey: maskKeyFromEnv(), metrics, maxFetchRows, governor });
   const common: Partial<WorkerOptions> = { connection, namespace: cfg.namespace ?? process.env.PARITY_NAMESPACE ?? 'default', ...(cfg.identity ? { identity: cfg.identity } : {}) };
   const workers: Worker[] = [];
   const queues: string[] = [];

@@ -1,0 +1,28 @@
+// The memory governor: a full collection of the main thread when the resident set is above
+// the threshold, at most once per interval; never without a threshold.
+import { describe, expect, it } from 'vitest';
+import { makeGovernor } from '../../src/policy/governor';
+
+describe('memory governor', () => {
+  it('collects above the threshold, at most once per interval, and frees garbage', async () => {
+    const g = makeGovernor(1, 200);
+    // garbage: a few hundred thousand short-lived Buffers, like refinement's canonical values
+    let keep = 0;
+    for (let i = 0; i < 300_000; i++) keep += Buffer.from(`value ${i}`).length;
+    expect(keep).toBeGreaterThan(0);
+    const before = process.memoryUsage().heapUsed;
+    expect(g.check()).toBe(true);
+    const after = process.memoryUsage().heapUsed;
+    expect(after).toBeLessThan(before);
+    expect(g.collections).toBe(1);
+    expect(g.check()).toBe(false); // within the interval
+    await new Promise((r) => setTimeout(r, 250));
+    expect(g.check()).toBe(true);
+    expect(g.collections).toBe(2);
+  });
+
+  it('never collects below the threshold or without one', () => {
+    expect(makeGovernor(undefined).check()).toBe(false);
+    expect(makeGovernor(Number.MAX_SAFE_INTEGER).check()).toBe(false);
+  });
+});
