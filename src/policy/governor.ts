@@ -29,7 +29,7 @@ export interface Governor {
 }
 
 /** A governor that collects when the resident set exceeds `thresholdBytes` (none: never). */
-export function makeGovernor(thresholdBytes: number | undefined, minIntervalMs = 150): Governor {
+export function makeGovernor(thresholdBytes: number | undefined, minIntervalMs = 75): Governor {
   let collections = 0;
   let last = 0;
   return {
