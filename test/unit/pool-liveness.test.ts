@@ -15,8 +15,14 @@ describe('hashing pool liveness', () => {
     try {
       const t0 = Date.now();
       const r = await pool.digest(task, (cp) => seen.push(cp.rows));
+      // the second dispatch started from the first one's checkpoint (the helper only
+      // finishes, with 5 rows read now, when it is given the checkpoint at 5)
       expect(r.rows).toBe(10);
-      expect(seen).toEqual([5, 10]);
+      expect(r.rowsReadNow).toBe(5);
+      // the first attempt's checkpoint was relayed; the second's final one may arrive after
+      // the result (two message channels, no order between them), so it is not required
+      expect(seen[0]).toBe(5);
+      expect(seen.every((n) => n === 5 || n === 10)).toBe(true);
       expect(Date.now() - t0).toBeGreaterThanOrEqual(1500);
     } finally {
       await pool.close();
