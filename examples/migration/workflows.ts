@@ -1,5 +1,5 @@
 // Example: a user's own migration workflow that embeds Parity as a child workflow.
-// Parity's workers serve task queue "parity"; this workflow only needs the workflow type
+// Parity's workers serve task queue "parity" (or their PARITY_WORKFLOW_QUEUE); this workflow only needs the workflow type
 // name and the plain-JSON input (no import of Parity's code is required).
 import { ApplicationFailure, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
 
@@ -10,6 +10,8 @@ export interface MigrationInput {
   target: string;
   /** the region whose Parity workers know these connections (default "local") */
   region?: string;
+  /** the workflow task queue Parity's workers serve (PARITY_WORKFLOW_QUEUE; default "parity") */
+  parityQueue?: string;
 }
 
 export interface MigrationResult {
@@ -30,7 +32,7 @@ export async function migrateTable(input: MigrationInput): Promise<MigrationResu
   await copyTable(input.table);
   // 2. prove it lost nothing: Parity as a child workflow
   const summary = await executeChild<(arg: unknown) => Promise<ParitySummary>>('reconcileRun', {
-    taskQueue: 'parity',
+    taskQueue: input.parityQueue ?? 'parity',
     workflowId: `parity/${workflowInfo().workflowId}-verify`,
     args: [{
       spec: {

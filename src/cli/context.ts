@@ -4,7 +4,8 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { connectClient, temporalAddress, type TemporalTarget } from '../temporal/client';
 import { ensureLocalServer, splitAddress } from '../temporal/server';
-import { taskQueueFor, WORKFLOW_TASK_QUEUE } from '../temporal/names';
+import { taskQueueFor } from '../temporal/names';
+import { workflowTaskQueue } from '../temporal/queue';
 import { createWorker, type RunningWorker } from '../temporal/worker';
 import { Unreachable } from '../errors';
 
@@ -46,7 +47,7 @@ async function hasPollers(client: Client, queue: string, type: temporal.api.enum
 export async function ensureWorker(client: Client, o: GlobalOptions, regions: string[]): Promise<RunningWorker | undefined> {
   const T = temporal.api.enums.v1.TaskQueueType;
   const polled: boolean[] = await Promise.all([
-    hasPollers(client, WORKFLOW_TASK_QUEUE, T.TASK_QUEUE_TYPE_WORKFLOW),
+    hasPollers(client, workflowTaskQueue(), T.TASK_QUEUE_TYPE_WORKFLOW),
     ...regions.map((r) => hasPollers(client, taskQueueFor(r), T.TASK_QUEUE_TYPE_ACTIVITY)),
   ]);
   if (polled.every(Boolean)) return undefined;

@@ -9,7 +9,8 @@ import { HashPool } from '../digest/pool';
 import { createWorkerMetrics, METRIC_BUCKET_OVERRIDES } from '../report/metrics';
 import { maskKeyFromEnv } from '../policy/mask';
 import { measureThreadOverhead, planBudget, type Budget } from '../policy/budget';
-import { WORKFLOW_TASK_QUEUE, taskQueueFor, DEFAULT_REGION } from './names';
+import { taskQueueFor, DEFAULT_REGION } from './names';
+import { workflowTaskQueue } from './queue';
 import { connectOptions, type TemporalTarget } from './client';
 
 export function workflowsPath(): string {
@@ -86,8 +87,8 @@ export async function createWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   );
   queues.push(taskQueueFor(region));
   if (cfg.workflows !== false) {
-    workers.push(await Worker.create({ ...common, taskQueue: WORKFLOW_TASK_QUEUE, ...workflowCode() }));
-    queues.push(WORKFLOW_TASK_QUEUE);
+    workers.push(await Worker.create({ ...common, taskQueue: workflowTaskQueue(), ...workflowCode() }));
+    queues.push(workflowTaskQueue());
   }
   cfg.log?.(`worker: region ${region}, queues ${queues.join(', ')}, ${threads} hashing thread(s) of ${heapMb} MiB heap (budget ${Math.round(budget.available / 2 ** 20)} MiB)`);
   return {

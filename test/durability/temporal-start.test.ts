@@ -9,7 +9,7 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { findTemporalCli } from '../../src/temporal/cli-binary';
-import { runCli, startWorker, stopProcess } from '../helpers/cli';
+import { runCli, startWorker, stopProcess, workflowQueue } from '../helpers/cli';
 import { OUT, connEnv, createCrashPair, dropCrashPair, readManifest, temporalClient, type CrashPair } from '../helpers/crash';
 import type { RunSummary } from '../../workflows/types';
 
@@ -53,7 +53,7 @@ describe('durability: runs started with `temporal workflow start` and plain JSON
   it('reconcileRun started by the temporal CLI completes with the exact result', async () => {
     const runId = `crash-tstart-${Date.now().toString(36)}`;
     const id = `parity/${runId}`;
-    await temporal(['workflow', 'start', '--type', 'reconcileRun', '--task-queue', 'parity', '--workflow-id', id, '--input', JSON.stringify({ spec: spec(runId) })]);
+    await temporal(['workflow', 'start', '--type', 'reconcileRun', '--task-queue', workflowQueue(), '--workflow-id', id, '--input', JSON.stringify({ spec: spec(runId) })]);
     const summary = (await client.workflow.getHandle(id).result()) as RunSummary;
     expect(summary.status).toBe('different');
     const t = summary.tables[0];
@@ -82,7 +82,7 @@ describe('durability: runs started with `temporal workflow start` and plain JSON
     const runId = `crash-tstart-bad-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
     const id = `parity/${runId}`;
     const t0 = Date.now();
-    await temporal(['workflow', 'start', '--type', 'reconcileRun', '--task-queue', 'parity', '--workflow-id', id, '--input', JSON.stringify(input(runId))]);
+    await temporal(['workflow', 'start', '--type', 'reconcileRun', '--task-queue', workflowQueue(), '--workflow-id', id, '--input', JSON.stringify(input(runId))]);
     const err = await client.workflow.getHandle(id).result().then(() => undefined, (e) => e);
     const took = Date.now() - t0;
     expect(err).toBeInstanceOf(WorkflowFailedError);
@@ -126,7 +126,7 @@ describe('durability: runs started with `temporal workflow start` and plain JSON
   it('reconcileTable can be started on its own too, and rejects a table index that does not exist', async () => {
     const runId = `crash-tstart-tbl-${Date.now().toString(36)}`;
     const id = `parity/${runId}/${TABLE}`;
-    await temporal(['workflow', 'start', '--type', 'reconcileTable', '--task-queue', 'parity', '--workflow-id', id, '--input', JSON.stringify({ runId, spec: spec(runId), tableIndex: 3 })]);
+    await temporal(['workflow', 'start', '--type', 'reconcileTable', '--task-queue', workflowQueue(), '--workflow-id', id, '--input', JSON.stringify({ runId, spec: spec(runId), tableIndex: 3 })]);
     const shown = await client.workflow.getHandle(id).result().then(() => undefined, (e) => (e as WorkflowFailedError).cause as ApplicationFailure);
     expect(shown?.type).toBe('BadConfig');
     expect(shown?.nonRetryable).toBe(true);

@@ -1,13 +1,23 @@
 // Runs the real CLI (compiled, as users run it) and real worker processes.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
-import { inject } from 'vitest';
+import { basename, resolve } from 'node:path';
+import { expect, inject } from 'vitest';
 
 export const ROOT = resolve(__dirname, '../..');
 export const BIN = resolve(ROOT, 'bin/parity.js');
 
+/**
+ * Each test file's workers and runs use their own workflow task queue: a worker one file
+ * kills must not hold another file's workflows in its sticky cache (seen in CI: runs
+ * stalled for minutes, queries failed).
+ */
+export function workflowQueue(): string {
+  const file = expect.getState().testPath;
+  return file ? `parity-wf-${basename(file).replace(/\.test\.ts$/, '')}` : 'parity';
+}
+
 export function testEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { ...process.env, PARITY_TEMPORAL_ADDRESS: inject('temporalAddress'), ...extra };
+  return { ...process.env, PARITY_TEMPORAL_ADDRESS: inject('temporalAddress'), PARITY_WORKFLOW_QUEUE: workflowQueue(), ...extra };
 }
 
 export interface CliResult { code: number; stdout: string; stderr: string }

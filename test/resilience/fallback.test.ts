@@ -102,7 +102,7 @@ describe('fallback chain: a worker killed again and again on the same partition'
     const b = await startWorker(['--region', 'fbkill-b'], { PARITY_CONN_DST: MY_URL });
     let a = await startWorker(['--region', 'fbkill-a', '--no-workflows'], envA);
     expect(a.output()).toMatch(/queues parity-fbkill-a, \d+ hashing thread/);
-    expect(b.output()).toMatch(/queues parity-fbkill-b, parity, \d+ hashing thread/);
+    expect(b.output()).toMatch(/queues parity-fbkill-b, parity-wf-fallback, \d+ hashing thread/);
     const started = await runCli(['run', '--config', config, '--detach', '--run-id', `fb-kill-${Date.now()}`]);
     expect(started.code, started.stderr).toBe(0);
     const workflowId = started.stdout.trim();

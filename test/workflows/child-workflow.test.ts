@@ -8,7 +8,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 Runtime.install({ logger: new DefaultLogger('WARN') });
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDemoPair, MY_URL, myExec, PG_URL } from '../../scripts/fixtures';
-import { startWorker, stopProcess } from '../helpers/cli';
+import { startWorker, stopProcess, workflowQueue } from '../helpers/cli';
 
 describe('Parity as a child of a user migration workflow', () => {
   let parityWorker: Awaited<ReturnType<typeof startWorker>>;
@@ -32,7 +32,7 @@ describe('Parity as a child of a user migration workflow', () => {
       activities: { async copyTable() { copies++; } },
     });
     const client = new Client({ connection: await Connection.connect({ address }) });
-    const input = { table: 'child_orders', source: 'mig_src', target: 'mig_dst', region: 'childwf' };
+    const input = { table: 'child_orders', source: 'mig_src', target: 'mig_dst', region: 'childwf', parityQueue: workflowQueue() };
     const first = await worker.runUntil(
       client.workflow.execute('migrateTable', { taskQueue: 'example-migrations', workflowId: `migration-child-${Date.now()}`, args: [input] }),
     );

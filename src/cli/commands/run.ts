@@ -9,7 +9,8 @@ import { loadConfigFile, specFromConfig, urlDialect } from '../../config/load';
 import type { RunSpec } from '../../config/schema';
 import { BadConfig } from '../../errors';
 import { readTableFile } from '../../report/store';
-import { runWorkflowId, WORKFLOW_TASK_QUEUE, tableWorkflowId } from '../../temporal/names';
+import { runWorkflowId, tableWorkflowId } from '../../temporal/names';
+import { workflowTaskQueue } from '../../temporal/queue';
 import type { RunSummary } from '../../../workflows/types';
 import { ensureWorker, reachTemporal, stderr, type GlobalOptions } from '../context';
 import { followProgress } from '../progress';
@@ -101,7 +102,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
   const worker = o.detach ? undefined : await ensureWorker(client, o, regions);
   const workflowId = runWorkflowId(spec.runId!);
   const handle = await client.workflow.start('reconcileRun', {
-    taskQueue: WORKFLOW_TASK_QUEUE,
+    taskQueue: workflowTaskQueue(),
     workflowId,
     args: [{ spec }],
     memo: { tables: spec.tables.map((t) => t.name) },
