@@ -157,10 +157,19 @@ describe('masking and secrets (CLI → Temporal → worker process → databases
     const runId = `sec-flags-${UNIQUE}`;
     const out = join(OUT, `flags-${UNIQUE}.jsonl`);
     rmSync(out, { force: true });
-    const r = await runCli([
-      'run', '--source', `postgres://postgres:${PG_PASSWORD}@127.0.0.1:5432/test`, '--target', `mysql://${USER}:${PASSWORD}@127.0.0.1:3306/test`,
-      '--table', KEYS, '--out', out, '--run-id', runId, '--json',
-    ]);
+    // URLs on the command line run in region "local". This file's own worker polls its
+    // workflow queue, so the CLI starts no in-process worker, and a local worker of another
+    // test file that stopped less than 70 s ago still counts as a poller: start a live one.
+    const local = await startWorker(['--region', 'local']);
+    let r: Awaited<ReturnType<typeof runCli>>;
+    try {
+      r = await runCli([
+        'run', '--source', `postgres://postgres:${PG_PASSWORD}@127.0.0.1:5432/test`, '--target', `mysql://${USER}:${PASSWORD}@127.0.0.1:3306/test`,
+        '--table', KEYS, '--out', out, '--run-id', runId, '--json',
+      ]);
+    } finally {
+      await stopProcess(local);
+    }
     expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(JSON.parse(r.stdout).tables[0]).toMatchObject({ missing: 1, extra: 1, changed: 1 });
     expect(existsSync(out)).toBe(true);
