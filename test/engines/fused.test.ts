@@ -12,7 +12,7 @@ import type { Engine, RawRow } from '../../src/engines/engine';
 import { openEngine } from '../../src/engines/open';
 import { REFERENCE_ENV } from '../../src/digest/fused';
 import { digestPartition, SegmentAccumulator, type DigestCheckpoint } from '../../src/digest/partition';
-import { createDemoPair, MY_URL as FX_MY_URL, PG_URL as FX_PG_URL } from '../../scripts/fixtures';
+import { createDemoPair, MY_URL as FX_MY_URL, PG_URL as FX_PG_URL, rng } from '../../scripts/fixtures';
 import { MY_URL, openTestDbs, PG_URL, type TestDbs } from '../helpers/db';
 
 let db: TestDbs;
@@ -21,17 +21,6 @@ let myE: Engine;
 let table: string;
 let enumType: string;
 const N = 400;
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ASTRAL = '\u{1F600}\u{10348}\u{10FFFF}';
 

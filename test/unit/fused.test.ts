@@ -11,19 +11,9 @@ import { makeEncoder } from '../../src/digest/encode';
 import { FusedRowHasher, REFERENCE_ENV } from '../../src/digest/fused';
 import { SegmentAccumulator } from '../../src/digest/partition';
 import { RowHasher } from '../../src/digest/row';
+import { rng } from '../../scripts/fixtures';
 
 const FAMILIES: Family[] = ['int', 'decimal', 'float', 'bool', 'text', 'char', 'binary', 'uuid', 'json', 'date', 'time', 'timestamp', 'timestamptz', 'enum', 'unsupported'];
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Column shapes per family: both engines' spellings, float32 included (Math.fround path). */
 function columnsFor(f: Family): ColumnInfo[] {
