@@ -1,9 +1,10 @@
 // Row-level comparison of one key range on both sides: two ordered streams merged by the
 // canonical key order; differing rows become diff records with exactly the differing columns.
 import { compareKeys } from '../canonical';
-import type { ColumnPair, DiffRecord, KeyRange, TableSchema } from '../core/types';
+import type { ColumnPair, DiffRecord, KeyRange, KeyTuple, TableSchema } from '../core/types';
 import type { Engine, RawRow } from '../engines/engine';
 import { makeEncoder, type EncodedRow, type Side } from './encode';
+import { FusedRowHasher } from './fused';
 import { RowHasher } from './row';
 
 export interface CompareSide {
@@ -27,47 +28,113 @@ export interface CompareResult {
 
 async function* rows(side: Side, s: CompareSide, o: CompareOptions, range: KeyRange | KeyRange[], counter: { n: number }): AsyncGenerator<EncodedRow> {
   const encode = makeEncoder(o.pairs, side, o.maskKey);
+  for await (const raw of rawRows(side, s, o, range, counter)) yield encode(raw);
+}
+
+function scanBatches(side: Side, s: CompareSide, o: CompareOptions, range: KeyRange | KeyRange[]): AsyncIterator<RawRow[]> {
   const columns = o.pairs.map((p) => (side === 'source' ? p.source.name : p.target.name));
-  for await (const batch of s.engine.scan({ schema: s.schema, columns, range, where: o.where, fetchSize: o.fetchSize, signal: o.signal }) as AsyncIterable<RawRow[]>) {
-    counter.n += batch.length;
-    for (const raw of batch) yield encode(raw);
+  const it = s.engine.scan({ schema: s.schema, columns, range, where: o.where, fetchSize: o.fetchSize, signal: o.signal }) as AsyncIterable<RawRow[]>;
+  return it[Symbol.asyncIterator]();
+}
+
+async function* rawRows(side: Side, s: CompareSide, o: CompareOptions, range: KeyRange | KeyRange[], counter: { n: number }): AsyncGenerator<RawRow> {
+  const it = scanBatches(side, s, o, range);
+  try {
+    for (let r = await it.next(); !r.done; r = await it.next()) {
+      counter.n += r.value.length;
+      yield* r.value;
+    }
+  } finally {
+    await it.return?.();
   }
 }
 
+/** One side of the merge: the current row, its plain key and its fused digest (four lanes). */
+class Cursor {
+  private readonly it: AsyncIterator<RawRow[]>;
+  private readonly hasher: FusedRowHasher;
+  readonly encode: (row: RawRow) => EncodedRow;
+  private batch: RawRow[] = [];
+  private i = 0;
+  raw: RawRow | undefined;
+  key: KeyTuple = [];
+  readonly d = new Uint32Array(4);
+
+  constructor(side: Side, s: CompareSide, o: CompareOptions, range: KeyRange | KeyRange[], private readonly counter: { n: number }) {
+    this.it = scanBatches(side, s, o, range);
+    this.hasher = new FusedRowHasher(o.pairs, side, o.maskKey);
+    this.encode = makeEncoder(o.pairs, side, o.maskKey);
+  }
+
+  /** moves to the next row; false at the end (a batch is awaited only when this one is used up) */
+  async next(): Promise<boolean> {
+    while (this.i >= this.batch.length) {
+      const r = await this.it.next();
+      if (r.done) {
+        this.raw = undefined;
+        return false;
+      }
+      this.batch = r.value;
+      this.i = 0;
+      this.counter.n += r.value.length;
+    }
+    const row = this.batch[this.i++];
+    this.raw = row;
+    this.key = this.hasher.key(row);
+    this.d.set(this.hasher.digest(row));
+    return true;
+  }
+
+  /** the key as reports may show it (masked key columns as tokens) */
+  shown(): KeyTuple {
+    return this.encode(this.raw!).shown;
+  }
+
+  async close(): Promise<void> {
+    await this.it.return?.();
+  }
+}
+
+const sameDigest = (a: Uint32Array, b: Uint32Array) => a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3];
+
 /**
  * Compares one key range, or the union of disjoint ascending ranges (one query per side for
- * a whole refinement batch: the merge is the same over the union as range by range).
+ * a whole refinement batch: the merge is the same over the union as range by range). Rows
+ * are matched by their fused digests (the bytes the segment digests were made of); only a
+ * pair whose digests differ is encoded value by value to name the differing columns.
  */
 export async function compareRange(source: CompareSide, target: CompareSide, range: KeyRange | KeyRange[], o: CompareOptions, out: DiffRecord[]): Promise<{ source: number; target: number }> {
   const families = o.pairs.filter((p) => p.isKey).map((p) => p.family);
   const keyCount = families.length;
   const sc = { n: 0 }, tc = { n: 0 };
-  const a = rows('source', source, o, range, sc);
-  const b = rows('target', target, o, range, tc);
+  const a = new Cursor('source', source, o, range, sc);
+  const b = new Cursor('target', target, o, range, tc);
   // both scans are closed on every exit: a failed side must not leave the other holding its
   // connection (and its transaction) open, or closing the engine would wait for it forever
   try {
     let x = await a.next();
     let y = await b.next();
-    while (!x.done || !y.done) {
-      const c = x.done ? 1 : y.done ? -1 : compareKeys(x.value.key, y.value.key, families);
+    while (x || y) {
+      const c = !x ? 1 : !y ? -1 : compareKeys(a.key, b.key, families);
       if (c < 0) {
-        out.push({ table: o.table, key: x.value!.shown, kind: 'missing_in_target', columns: [] });
+        out.push({ table: o.table, key: a.shown(), kind: 'missing_in_target', columns: [] });
         x = await a.next();
       } else if (c > 0) {
-        out.push({ table: o.table, key: y.value!.shown, kind: 'extra_in_target', columns: [] });
+        out.push({ table: o.table, key: b.shown(), kind: 'extra_in_target', columns: [] });
         y = await b.next();
       } else {
-        const columns: string[] = [];
-        const xv = x.value!.values, yv = y.value!.values;
-        for (let i = keyCount; i < o.pairs.length; i++) if (!xv[i].equals(yv[i])) columns.push(o.pairs[i].name);
-        if (columns.length) out.push({ table: o.table, key: x.value!.shown, kind: 'changed', columns });
+        if (!sameDigest(a.d, b.d)) {
+          const xr = a.encode(a.raw!), yr = b.encode(b.raw!);
+          const columns: string[] = [];
+          for (let i = keyCount; i < o.pairs.length; i++) if (!xr.values[i].equals(yr.values[i])) columns.push(o.pairs[i].name);
+          if (columns.length) out.push({ table: o.table, key: xr.shown, kind: 'changed', columns });
+        }
         x = await a.next();
         y = await b.next();
       }
     }
   } finally {
-    await Promise.allSettled([a.return(undefined), b.return(undefined)]);
+    await Promise.allSettled([a.close(), b.close()]);
   }
   return { source: sc.n, target: tc.n };
 }
