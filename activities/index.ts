@@ -95,6 +95,8 @@ export interface CompareInput {
   store?: string;
   /** return the differing keys (for a recheck) */
   wantKeys?: boolean;
+  /** the fallback level: 0–1 compare in a pool thread, 2–3 on the activity's thread */
+  level?: number;
 }
 
 export interface CompareOutput {
@@ -366,25 +368,48 @@ export function createActivities(deps: WorkerDeps) {
       const records: DiffRecord[] = [];
       const rowsRefetched = { source: 0, target: 0 };
       const hb = heartbeater();
+      const signal = Context.current().cancellationSignal;
+      const options = { table: input.table, pairs: input.pairs, where: input.where, fetchSize: input.fetchSize };
+      const pool = deps.pool;
       try {
-        await withEngine(input.source, `refine ${input.table}`, (se) =>
-          withEngine(input.target, `refine ${input.table}`, async (te) => {
-            for (const range of rangeChunks(input.ranges)) {
-              deps.governor?.check();
-              const n = await compareRange(
-                { engine: se, schema: input.source.schema },
-                { engine: te, schema: input.target.schema },
-                range,
-                { table: input.table, pairs: input.pairs, where: input.where, fetchSize: input.fetchSize, maskKey: deps.maskKey, signal: Context.current().cancellationSignal },
-                records,
-              );
-              rowsRefetched.source += n.source;
-              rowsRefetched.target += n.target;
-              hb.beat({ rowsRefetched });
-              deps.governor?.check();
+        if (pool && (input.level ?? 0) <= 1) {
+          // levels 0–1: in a pool thread on its own connections (the main thread stays free)
+          const urls = { source: '', target: '' };
+          for (const s of ['source', 'target'] as const) {
+            try {
+              urls[s] = resolveConnection(input[s].name, input[s].ref);
+            } catch (err) {
+              throw toFailure(err, 'resolve');
             }
-          }),
-        );
+          }
+          try {
+            const r = await pool.compare({
+              source: { url: urls.source, schema: input.source.schema },
+              target: { url: urls.target, schema: input.target.schema },
+              chunks: rangeChunks(input.ranges),
+              options: { ...options, maskKey: deps.maskKey?.toString('hex') },
+              applicationName: applicationName(`refine ${input.table}`),
+            }, signal);
+            records.push(...r.records);
+            rowsRefetched.source += r.rowsRefetched.source;
+            rowsRefetched.target += r.rowsRefetched.target;
+          } catch (err) {
+            throw toFailure(err, `refine ${input.table} on "${input.source.name}" (${displayUrl(urls.source)}) and "${input.target.name}" (${displayUrl(urls.target)})`, [...passwords(urls.source), ...passwords(urls.target)]);
+          }
+        } else {
+          await withEngine(input.source, `refine ${input.table}`, (se) =>
+            withEngine(input.target, `refine ${input.table}`, async (te) => {
+              for (const range of rangeChunks(input.ranges)) {
+                deps.governor?.check();
+                const n = await compareRange({ engine: se, schema: input.source.schema }, { engine: te, schema: input.target.schema }, range, { ...options, maskKey: deps.maskKey, signal }, records);
+                rowsRefetched.source += n.source;
+                rowsRefetched.target += n.target;
+                hb.beat({ rowsRefetched });
+                deps.governor?.check();
+              }
+            }),
+          );
+        }
       } finally {
         hb.stop();
       }

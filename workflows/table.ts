@@ -323,7 +323,7 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
         runId: input.runId, table: t.name, batch,
         source: { ...conn.source, schema: st.schemas.source },
         target: { ...conn.target, schema: st.schemas.target },
-        pairs, ranges, where: t.where, fetchSize: st.fallback.fetchSize, store, wantKeys,
+        pairs, ranges, where: t.where, fetchSize: st.fallback.fetchSize, store, wantKeys, level: st.fallback.level,
       });
     }
     const [a, z] = await Promise.all(

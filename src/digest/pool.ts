@@ -8,6 +8,9 @@ import { Piscina } from 'piscina';
 import type { DigestCheckpoint, DigestResult, DigestTask } from './partition';
 import type { BatchInput, BatchResult } from './decoupled';
 import { ResourceExhausted } from '../errors';
+import type { CompareTask } from './pool-task';
+import { unwrapThreadError } from './thread-error';
+import type { DiffRecord } from '../core/types';
 
 function taskFile(): string {
   const here = join(__dirname, 'pool-task.js');
@@ -50,6 +53,18 @@ export class HashPool {
     return this.hashers.run(input, { name: 'hashBatch', transferList: [input.rows], signal });
   }
 
+  /**
+   * Refinement of one batch of key ranges in a pool thread (both sides read and compared
+   * there), so refinement uses every core instead of the activity's main thread.
+   */
+  async compare(task: CompareTask, signal?: AbortSignal): Promise<{ records: DiffRecord[]; rowsRefetched: { source: number; target: number } }> {
+    try {
+      return await this.pool.run(task, { name: 'compare', signal });
+    } catch (err) {
+      throw unwrapThreadError(err);
+    }
+  }
+
   /** batches in flight per Level 2 stream: enough to keep every hasher busy, no more */
   get depth(): number {
     return this.options.threads + 1;
@@ -89,7 +104,7 @@ export class HashPool {
       try {
         return await this.pool.run({ task: { ...task, checkpoint }, port: port2 }, { transferList: [port2], signal: watchdog.signal });
       } catch (err) {
-        if (!hung) throw err;
+        if (!hung) throw unwrapThreadError(err);
         if (hangs >= 1) throw new ResourceExhausted(`a hashing thread stopped responding twice on this partition (silent > ${Math.round(Math.max(this.hangFloorMs, 3 * slowest) / 1000)} s)`);
       } finally {
         clearInterval(timer);
