@@ -94,7 +94,7 @@ async function matrix(pgCols: string, myCols: string, rows: Row[], opts: { famil
     expect(b.segments.map((x) => x.i)).toEqual(rows.map((_, i) => i));
     for (let i = 0; i < rows.length; i++) {
       expect(a.segments[i].n).toBe(1);
-      expect(a.segments[i].s, `${d.label} row ${i}: ${rows[i].pg} vs ${rows[i].my}`).toMatch(/^[0-9a-f]{32}$/);
+      expect(a.segments[i].s, `${d.label} row ${i}: ${rows[i].pg} vs ${rows[i].my}`).toMatch(/^[0-9a-f]{16}$/);
       expect(a.segments[i].s === b.segments[i].s, `${d.label} row ${i}: ${rows[i].pg} vs ${rows[i].my}`).toBe(rows[i].equal);
     }
   }
