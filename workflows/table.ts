@@ -8,6 +8,7 @@ import {
   continueAsNew,
   defineQuery,
   defineSignal,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -29,6 +30,7 @@ import {
   partitionSegments,
   segmentRange,
   splitPartition,
+  sampleSide,
   unequalSegments,
   type Partition,
   type SegmentDigest,
@@ -148,8 +150,12 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
       resumed = { boundaries: r.plan.boundaries, partitions: r.partitions };
       boundaries = r.plan.boundaries;
     } else if (segments > 1) {
+      // boundaries only balance the work (any boundaries give the same verdict), so one side's
+      // sample is enough: PostgreSQL's TABLESAMPLE reads a few pages where MariaDB must walk
+      // the whole key index (0.05 vs 0.45 s at 1M rows). Runs begun before this kept both.
+      const sides = patched('sample-one-side') ? [sampleSide(source, target)] : SIDES;
       const samples = await Promise.all(
-        SIDES.map((s) => acts(s).sampleKeys({ conn: conn[s], schema: s === 'source' ? source : target, n: Math.min(50_000, segments * 4), where: t.where })),
+        sides.map((s) => acts(s).sampleKeys({ conn: conn[s], schema: s === 'source' ? source : target, n: Math.min(50_000, segments * 4), where: t.where })),
       );
       boundaries = await acts('source').planSegments({ samples, families, segments });
     }
@@ -446,3 +452,4 @@ function sumRows(checkpoints: unknown[], side: Side): number {
   for (const c of checkpoints as { side: Side; rows: number }[]) if (c.side === side) n += c.rows;
   return n;
 }
+

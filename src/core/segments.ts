@@ -1,6 +1,6 @@
 // Segment arithmetic: workflow-safe, pure. A segment digest is (row count, sum of row
 // digests mod 2^128); sums travel as 32-char lowercase hex (the JSON converter drops bigint).
-import type { KeyRange, KeyTuple } from './types';
+import type { KeyRange, KeyTuple, TableSchema } from './types';
 
 const MOD = 1n << 128n;
 export const ZERO_SUM = '0'.repeat(32);
@@ -94,4 +94,16 @@ export function batchSegments(indexes: number[], perBatch: number): Partition[][
   const out: Partition[][] = [];
   for (let i = 0; i < indexes.length; i += perBatch) out.push(consecutiveRuns(indexes.slice(i, i + perBatch), perBatch));
   return out;
+}
+
+/**
+ * The side whose key sample plans the segments: PostgreSQL when it holds at least half the
+ * rows of the larger side (its sample is cheap), else the larger side.
+ */
+export function sampleSide(source: Pick<TableSchema, 'dialect' | 'rowEstimate'>, target: Pick<TableSchema, 'dialect' | 'rowEstimate'>): 'source' | 'target' {
+  const most = Math.max(source.rowEstimate, target.rowEstimate);
+  for (const [side, schema] of [['source', source], ['target', target]] as const) {
+    if (schema.dialect === 'postgres' && schema.rowEstimate * 2 >= most) return side;
+  }
+  return source.rowEstimate >= target.rowEstimate ? 'source' : 'target';
 }

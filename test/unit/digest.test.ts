@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { murmur3x86_128 } from '../../src/digest/murmur3';
 import { RowHasher, Sum128 } from '../../src/digest/row';
-import { addSums, consecutiveRuns, mergeSegmentDigests, partitionRange, partitionSegments, splitPartition, unequalSegments, ZERO_SUM } from '../../src/core/segments';
+import { addSums, consecutiveRuns, mergeSegmentDigests, partitionRange, partitionSegments, sampleSide, splitPartition, unequalSegments, ZERO_SUM } from '../../src/core/segments';
 
 // reference values from murmurhash3js-revisited (x86.hash128), checked when this was written
 const VECTORS: [string, number, string][] = [
@@ -87,5 +87,21 @@ describe('refinement batches', () => {
       [{ from: 10, to: 12 }, { from: 40, to: 41 }],
     ]);
     expect(batchSegments([], 4)).toEqual([]);
+  });
+});
+
+describe('which side samples the keys', () => {
+  const pg = (rowEstimate: number) => ({ dialect: 'postgres' as const, rowEstimate });
+  const my = (rowEstimate: number) => ({ dialect: 'mysql' as const, rowEstimate });
+  it('PostgreSQL when it holds at least half the rows of the larger side, whichever side it is', () => {
+    expect(sampleSide(pg(1000), my(1000))).toBe('source');
+    expect(sampleSide(my(1000), pg(1000))).toBe('target');
+    expect(sampleSide(my(1000), pg(500))).toBe('target');
+  });
+  it('else the larger side (an empty or unanalyzed PostgreSQL side must not plan the segments)', () => {
+    expect(sampleSide(pg(0), my(1_000_000))).toBe('target');
+    expect(sampleSide(my(1000), pg(499))).toBe('source');
+    expect(sampleSide(my(10), my(20))).toBe('target');
+    expect(sampleSide(pg(30), pg(20))).toBe('source');
   });
 });
