@@ -61,6 +61,52 @@ export async function ensureWorker(client: Client, o: GlobalOptions, regions: st
   return w;
 }
 
+/**
+ * A poller seen in the last ~70 s may belong to a worker that has since stopped (Temporal
+ * keeps a long poll's poller listed until it would have expired), so `ensureWorker` can
+ * wrongly find the queues served. This watches the run: if its first workflow task is
+ * still unstarted after `waitMs`, nobody serves the workflow queue, and (for runs in the
+ * local region) an in-process worker is started after all.
+ */
+export function serveIfUnserved(client: Client, o: GlobalOptions, workflowId: string, waitMs = 10_000): { stop: () => Promise<void> } {
+  let stopped = false;
+  let worker: RunningWorker | undefined;
+  let wake: () => void = () => {};
+  const pause = (ms: number) => new Promise<void>((r) => {
+    wake = r;
+    setTimeout(r, ms);
+  });
+  const started = Date.now();
+  const loop = (async () => {
+    while (!stopped && Date.now() - started < 5 * 60_000) {
+      await pause(1000);
+      if (stopped) return;
+      const d = await client.workflowService
+        .describeWorkflowExecution({ namespace: client.options.namespace, execution: { workflowId } })
+        .catch(() => undefined);
+      if (!d) continue;
+      // a worker took the first workflow task: the queue is served
+      if (Number(d.workflowExecutionInfo?.historyLength ?? 0) > 2) return;
+      const task = d.pendingWorkflowTask;
+      const scheduled = task?.scheduledTime?.seconds ? Number(task.scheduledTime.seconds) * 1000 : undefined;
+      if (scheduled !== undefined && Date.now() - scheduled > waitMs) {
+        stderr(`note: no worker picked up ${workflowId} in ${Math.round(waitMs / 1000)} s (the pollers seen were gone); starting one in this process`);
+        worker = await createWorker({ ...target(o), region: 'local' });
+        void worker.run().catch((err) => stderr(`in-process worker stopped: ${(err as Error).message}`));
+        return;
+      }
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      wake();
+      await loop.catch(() => {});
+      worker?.shutdown();
+    },
+  };
+}
+
 export function isNotFound(err: unknown): boolean {
   return err instanceof WorkflowNotFoundError || (err as { code?: number })?.code === 5;
 }

@@ -12,7 +12,7 @@ import { readTableFile } from '../../report/store';
 import { runWorkflowId, tableWorkflowId } from '../../temporal/names';
 import { workflowTaskQueue } from '../../temporal/queue';
 import type { RunSummary } from '../../../workflows/types';
-import { ensureWorker, reachTemporal, stderr, type GlobalOptions } from '../context';
+import { ensureWorker, reachTemporal, serveIfUnserved, stderr, type GlobalOptions } from '../context';
 import { followProgress } from '../progress';
 import { exitCodeOf, formatSummary } from '../summary';
 
@@ -113,7 +113,9 @@ export async function runCommand(o: RunOptions): Promise<number> {
     return 0;
   }
   if (!o.json) stderr(`started ${workflowId}${uiUrl ? `  (Web UI: ${uiUrl}/namespaces/default/workflows/${encodeURIComponent(workflowId)})` : ''}`);
-  const outcome = await waitWithInterrupt(client, handle, spec, !o.json);
+  // pollers were seen, so no worker was started here; make sure one of them is alive
+  const watch = !worker && regions.every((r) => r === 'local') ? serveIfUnserved(client, o, workflowId) : undefined;
+  const outcome = await waitWithInterrupt(client, handle, spec, !o.json).finally(() => watch?.stop());
   try {
     if (outcome === 'detached') {
       stderr(`detached; the run goes on. Follow it with: parity status ${workflowId} --wait`);
