@@ -6,7 +6,10 @@ import { connectClient, temporalAddress, type TemporalTarget } from '../temporal
 import { ensureLocalServer, splitAddress } from '../temporal/server';
 import { taskQueueFor } from '../temporal/names';
 import { workflowTaskQueue } from '../temporal/queue';
-import { createWorker, type RunningWorker } from '../temporal/worker';
+import type { RunningWorker } from '../temporal/worker';
+
+/** the worker module (the SDK's native core, the pool) loads only when one is started */
+const createWorker: typeof import('../temporal/worker').createWorker = (o) => (require('../temporal/worker') as typeof import('../temporal/worker')).createWorker(o);
 import { Unreachable } from '../errors';
 
 export interface GlobalOptions extends TemporalTarget {

@@ -3,10 +3,26 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ParityError } from '../errors';
 import { redact } from '../policy/connections';
-import { runCommand } from './commands/run';
-import { devCommand, serverCommand, workerCommand } from './commands/serve';
-import { reportCommand, statusCommand } from './commands/status';
-import { baselineCommand, doctorCommand, planCommand } from './commands/inspect';
+
+// Commands load their modules when they run: `parity run` need not load the worker, the
+// drivers or the Temporal server code (start-up is part of every run's wall time).
+type Cmd = (...args: never[]) => Promise<number>;
+function lazy<M>(load: () => M, pick: (m: M) => unknown): Cmd {
+  return (...args) => (pick(load()) as Cmd)(...args);
+}
+const run$ = () => require('./commands/run') as typeof import('./commands/run');
+const serve$ = () => require('./commands/serve') as typeof import('./commands/serve');
+const status$ = () => require('./commands/status') as typeof import('./commands/status');
+const inspect$ = () => require('./commands/inspect') as typeof import('./commands/inspect');
+const runCommand = lazy(run$, (m) => m.runCommand);
+const workerCommand = lazy(serve$, (m) => m.workerCommand);
+const serverCommand = lazy(serve$, (m) => m.serverCommand);
+const devCommand = lazy(serve$, (m) => m.devCommand);
+const statusCommand = lazy(status$, (m) => m.statusCommand);
+const reportCommand = lazy(status$, (m) => m.reportCommand);
+const planCommand = lazy(inspect$, (m) => m.planCommand);
+const baselineCommand = lazy(inspect$, (m) => m.baselineCommand);
+const doctorCommand = lazy(inspect$, (m) => m.doctorCommand);
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION: string = require('../../../package.json').version;
