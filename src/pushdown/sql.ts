@@ -91,8 +91,14 @@ function myBytes(col: ColumnInfo, q: string): string {
   return `CAST(CONVERT(${q} USING utf8mb4) AS BINARY)`;
 }
 
-function myFree(col: ColumnInfo, text: string): Fields {
-  return [myNullable(col, `LENGTH(${text})`), text];
+function myFree(col: ColumnInfo, text: string, length = `LENGTH(${text})`): Fields {
+  return [myNullable(col, length), text];
+}
+
+/** A UTF-8 column's byte length: LENGTH counts bytes in the column's own charset (no copy). */
+function myUtf8Length(col: ColumnInfo, q: string): string | undefined {
+  if (my.dataType(col) === 'uuid') return undefined;
+  return UTF8_CHARSETS.has((col.charset ?? 'utf8mb4').toLowerCase()) ? `LENGTH(${q})` : undefined;
 }
 
 /** '…(6)' in the declared type: the column already prints six fractional digits. */
@@ -134,7 +140,7 @@ export function myFields(family: Family, col: ColumnInfo): Fields {
     case 'uuid':
     case 'text':
     case 'enum':
-      return myFree(col, myBytes(col, q));
+      return myFree(col, myBytes(col, q), myUtf8Length(col, q));
     default:
       throw new Error(`pushdown: column "${col.name}" (${col.nativeType}, compared as ${family}) has no SQL canonical form`);
   }
