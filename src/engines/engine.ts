@@ -31,6 +31,20 @@ export interface OpenOptions {
   applicationName: string;
   /** per-statement timeout */
   statementTimeoutMs?: number;
+  /**
+   * How long a statement may wait for a lock (default LOCK_TIMEOUT_MS). Parity only reads,
+   * but a read waits behind DDL (PostgreSQL ACCESS EXCLUSIVE, MariaDB metadata locks such as
+   * LOCK TABLES … WRITE) for as long as it is held, heartbeating all the while; bounded, the
+   * wait ends as a Timeout, which Temporal retries with backoff.
+   */
+  lockTimeoutMs?: number;
+}
+
+/** default lock wait: PARITY_LOCK_TIMEOUT_MS, else 60 s */
+export function lockTimeoutMs(opts: OpenOptions): number {
+  if (opts.lockTimeoutMs !== undefined) return opts.lockTimeoutMs;
+  const env = Number(process.env.PARITY_LOCK_TIMEOUT_MS);
+  return Number.isFinite(env) && env > 0 ? env : 60_000;
 }
 
 /**

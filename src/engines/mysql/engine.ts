@@ -6,7 +6,7 @@ import mysql from 'mysql2';
 import type { ConnectionOptions } from 'tls';
 import type { ColumnInfo, KeyRange, KeyTuple, TableSchema } from '../../core/types';
 import { familyOf, makeKeyEncoder } from '../../canonical';
-import type { AggregateRequest, Engine, OpenOptions, RawRow, ScanRequest } from '../engine';
+import { lockTimeoutMs, type AggregateRequest, type Engine, type OpenOptions, type RawRow, type ScanRequest } from '../engine';
 import { keyColumns, orderBy, quoteIdent, rangeWhere, selectExpr, sqlName } from './dialect';
 import { engineError } from './errors';
 
@@ -95,6 +95,8 @@ export class MysqlEngine implements Engine {
       await run(conn, 'SET SESSION TRANSACTION READ ONLY');
       // mysql2 escapes parameters with backslashes: make sure the server reads them that way
       await run(conn, "SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '')");
+      // metadata-lock waits (DDL, LOCK TABLES … WRITE) are bounded like PostgreSQL's lock_timeout
+      await run(conn, `SET SESSION lock_wait_timeout = ${Math.max(1, Math.ceil(lockTimeoutMs(this.opts) / 1000))}`);
       if (this.opts.statementTimeoutMs) {
         if (this.isMaria) await run(conn, `SET SESSION max_statement_time = ${Number(this.opts.statementTimeoutMs) / 1000}`);
         else await run(conn, `SET SESSION max_execution_time = ${Math.round(Number(this.opts.statementTimeoutMs))}`);

@@ -5,7 +5,7 @@ import pg from 'pg';
 import type { ConnectionOptions } from 'tls';
 import type { ColumnInfo, KeyRange, KeyTuple, TableSchema } from '../../core/types';
 import { familyOf, makeKeyEncoder } from '../../canonical';
-import type { AggregateRequest, Engine, OpenOptions, RawRow, ScanRequest } from '../engine';
+import { lockTimeoutMs, type AggregateRequest, type Engine, type OpenOptions, type RawRow, type ScanRequest } from '../engine';
 import { keyColumns, orderBy, quoteIdent, quoteTable, rangeWhere, selectExpr, splitTableName, sqlName } from './dialect';
 import { engineError } from './errors';
 
@@ -58,6 +58,7 @@ export class PostgresEngine implements Engine {
       ssl: cfg.ssl,
       application_name: opts.applicationName,
       statement_timeout: opts.statementTimeoutMs,
+      lock_timeout: lockTimeoutMs(opts),
       options: SESSION_OPTIONS,
       types: TEXT_TYPES,
       connectionTimeoutMillis: 30_000,
