@@ -353,7 +353,9 @@ export function createActivities(deps: WorkerDeps) {
         }
         deps.metrics?.rowsHashed(input.side, result.rowsReadNow);
         deps.metrics?.partitionDone(input.side);
-        return { ...result, rowsReadTotal: prior + result.rowsReadNow };
+        // digests of tokenized columns are comparable only under one key: the workflow checks
+        const maskKeyFp = deps.maskKey && input.pairs.some((p) => p.mask === 'tokenize') ? maskKeyFingerprint(deps.maskKey) : undefined;
+        return { ...result, rowsReadTotal: prior + result.rowsReadNow, ...(maskKeyFp ? { maskKeyFp } : {}) };
       } catch (err) {
         const f = toFailure(err, `digest ${input.side} ${input.label} on "${input.conn.name}" (${displayUrl(url)})`, passwords(url));
         deps.metrics?.error(f.type ?? 'Other');

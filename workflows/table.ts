@@ -30,6 +30,7 @@ import {
   partitionSegments,
   segmentRange,
   splitPartition,
+  maskKeyMismatch,
   sampleSide,
   unequalSegments,
   type Partition,
@@ -65,6 +66,8 @@ interface Job {
 
 interface Carried {
   startedAt: number;
+  /** fingerprint of the masking key the digests were made under (tokenized columns only) */
+  maskKeyFp?: string;
   schemas: Record<Side, TableSchema>;
   check: SchemaCheck & { mode: 'extract' | 'pushdown' };
   boundaries: KeyTuple[];
@@ -248,6 +251,9 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
         checkpoint: job.checkpoint as never,
         store: { runId: input.runId, table: t.name, from: job.p.from, to: job.p.to },
       });
+      const fp = maskKeyMismatch(st.maskKeyFp, r.maskKeyFp, `${side} partition ${label}`);
+      if (fp.error) return void (fatal = ApplicationFailure.nonRetryable(fp.error, 'BadConfig'));
+      st.maskKeyFp = fp.known;
       st.rowsRead[side] += r.rowsReadTotal ?? r.rowsReadNow;
       recordPartition(st, side, job.p, r);
       st.partitionsDone[side]++;

@@ -107,3 +107,17 @@ export function sampleSide(source: Pick<TableSchema, 'dialect' | 'rowEstimate'>,
   }
   return source.rowEstimate >= target.rowEstimate ? 'source' : 'target';
 }
+
+/**
+ * Digests of tokenized columns are comparable only when every partition was hashed under
+ * the same masking key. The first fingerprint seen is kept; a different one is a message
+ * (workers of one region holding different PARITY_MASK_KEYs would report every row changed).
+ */
+export function maskKeyMismatch(known: string | undefined, seen: string | undefined, where: string): { known: string | undefined; error?: string } {
+  if (!seen) return { known };
+  if (known === undefined || known === seen) return { known: seen };
+  return {
+    known,
+    error: `workers hold different masking keys (fingerprints ${known} and ${seen}, the second from ${where}): every worker that reads a table with tokenized columns needs the same PARITY_MASK_KEY`,
+  };
+}

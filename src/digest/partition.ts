@@ -40,6 +40,8 @@ export interface DigestResult extends DigestCheckpoint {
   rowsReadNow: number;
   /** with the rows earlier attempts read up to their last heartbeat (re-reads count) */
   rowsReadTotal?: number;
+  /** when a column is tokenized: the fingerprint of the masking key used (never the key) */
+  maskKeyFp?: string;
   readStartedAt: string;
   readEndedAt: string;
 }

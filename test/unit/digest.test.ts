@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { murmur3x86_128 } from '../../src/digest/murmur3';
 import { RowHasher, Sum128 } from '../../src/digest/row';
-import { addSums, consecutiveRuns, mergeSegmentDigests, partitionRange, partitionSegments, sampleSide, splitPartition, unequalSegments, ZERO_SUM } from '../../src/core/segments';
+import { addSums, consecutiveRuns, mergeSegmentDigests, partitionRange, maskKeyMismatch, partitionSegments, sampleSide, splitPartition, unequalSegments, ZERO_SUM } from '../../src/core/segments';
 
 // reference values from murmurhash3js-revisited (x86.hash128), checked when this was written
 const VECTORS: [string, number, string][] = [
@@ -103,5 +103,17 @@ describe('which side samples the keys', () => {
     expect(sampleSide(my(1000), pg(499))).toBe('source');
     expect(sampleSide(my(10), my(20))).toBe('target');
     expect(sampleSide(pg(30), pg(20))).toBe('source');
+  });
+});
+
+describe('one masking key per run', () => {
+  it('keeps the first fingerprint, accepts the same again, names a different one', () => {
+    expect(maskKeyMismatch(undefined, undefined, 'x')).toEqual({ known: undefined });
+    expect(maskKeyMismatch(undefined, 'aa', 'x')).toEqual({ known: 'aa' });
+    expect(maskKeyMismatch('aa', 'aa', 'x')).toEqual({ known: 'aa' });
+    expect(maskKeyMismatch('aa', undefined, 'x')).toEqual({ known: 'aa' });
+    const r = maskKeyMismatch('aa', 'bb', 'target partition 0-4');
+    expect(r.known).toBe('aa');
+    expect(r.error).toMatch(/different masking keys \(fingerprints aa and bb, the second from target partition 0-4\).*PARITY_MASK_KEY/);
   });
 });
