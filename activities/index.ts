@@ -367,12 +367,26 @@ export function createActivities(deps: WorkerDeps) {
 
     /** Row-level comparison of unequal segments; both connections must be open to this worker. */
     async compareSegments(input: CompareInput): Promise<CompareOutput> {
-      const records: DiffRecord[] = [];
-      const rowsRefetched = { source: 0, target: 0 };
+      let records: DiffRecord[] = [];
+      let rowsRefetched = { source: 0, target: 0 };
       const hb = heartbeater();
       const signal = Context.current().cancellationSignal;
       const options = { table: input.table, pairs: input.pairs, where: input.where, fetchSize: input.fetchSize };
       const pool = deps.pool;
+      // on this (the activity's) thread: levels 2–3, or a batch too big for a thread's heap
+      const compareHere = () =>
+        withEngine(input.source, `refine ${input.table}`, (se) =>
+          withEngine(input.target, `refine ${input.table}`, async (te) => {
+            for (const range of rangeChunks(input.ranges)) {
+              deps.governor?.check();
+              const n = await compareRange({ engine: se, schema: input.source.schema }, { engine: te, schema: input.target.schema }, range, { ...options, maskKey: deps.maskKey, signal }, records);
+              rowsRefetched.source += n.source;
+              rowsRefetched.target += n.target;
+              hb.beat({ rowsRefetched });
+              deps.governor?.check();
+            }
+          }),
+        );
       try {
         if (pool && (input.level ?? 0) <= 1) {
           // levels 0–1: in a pool thread on its own connections (the main thread stays free)
@@ -392,25 +406,22 @@ export function createActivities(deps: WorkerDeps) {
               options: { ...options, maskKey: deps.maskKey?.toString('hex') },
               applicationName: applicationName(`refine ${input.table}`),
             }, signal);
-            records.push(...r.records);
-            rowsRefetched.source += r.rowsRefetched.source;
-            rowsRefetched.target += r.rowsRefetched.target;
+            records = r.records;
+            rowsRefetched = r.rowsRefetched;
           } catch (err) {
-            throw toFailure(err, `refine ${input.table} on "${input.source.name}" (${displayUrl(urls.source)}) and "${input.target.name}" (${displayUrl(urls.target)})`, [...passwords(urls.source), ...passwords(urls.target)]);
+            if ((err as { code?: string })?.code !== 'ERR_WORKER_OUT_OF_MEMORY') {
+              throw toFailure(err, `refine ${input.table} on "${input.source.name}" (${displayUrl(urls.source)}) and "${input.target.name}" (${displayUrl(urls.target)})`, [...passwords(urls.source), ...passwords(urls.target)]);
+            }
+            // the batch outgrew a thread's heap ceiling (wide rows from both sides at once, or
+            // a huge segment: a masked key makes the whole table one): compare it here, where
+            // the heap is larger
+            Context.current().log.warn('refinement batch outgrew a hashing thread heap; comparing on the activity thread', { table: input.table, batch: input.batch });
+            records = [];
+            rowsRefetched = { source: 0, target: 0 };
+            await compareHere();
           }
         } else {
-          await withEngine(input.source, `refine ${input.table}`, (se) =>
-            withEngine(input.target, `refine ${input.table}`, async (te) => {
-              for (const range of rangeChunks(input.ranges)) {
-                deps.governor?.check();
-                const n = await compareRange({ engine: se, schema: input.source.schema }, { engine: te, schema: input.target.schema }, range, { ...options, maskKey: deps.maskKey, signal }, records);
-                rowsRefetched.source += n.source;
-                rowsRefetched.target += n.target;
-                hb.beat({ rowsRefetched });
-                deps.governor?.check();
-              }
-            }),
-          );
+          await compareHere();
         }
       } finally {
         hb.stop();

@@ -62,6 +62,33 @@ describe('fallback chain, real triggers', () => {
   });
 });
 
+describe('refinement too big for a hashing thread', () => {
+  // calibrated here: at fetchSize 50 one side of 64 KiB rows fits a 24 MiB thread heap (the
+  // digest phase stays at level 0), both sides at once in one refinement thread do not
+  it('a real OOM in the refinement thread: the batch is compared on the activity thread → exact, level 0', async () => {
+    await widePair('fb_wide2', 300, 64);
+    const { writeFileSync, mkdirSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const dir = join(__dirname, '../../test-output/resilience');
+    mkdirSync(dir, { recursive: true });
+    const config = join(dir, 'oom-refine.yaml');
+    writeFileSync(config, `connections:\n  src: { url: "${PG_URL}", region: fbref }\n  dst: { url: "${MY_URL}", region: fbref }\ntables:\n  - { table: fb_wide2, source: src, target: dst }\noptions: { mode: extract, fetchSize: 50, segmentRows: 100, partitionRows: 1000 }\n`);
+    const worker = await startWorker(['--region', 'fbref', '--threads', '1', '--thread-heap-mb', '24'], { PARITY_LOG_LEVEL: 'WARN' });
+    try {
+      const r = await runCli(['run', '--config', config, '--json']);
+      expect(r.code, r.stderr + r.stdout).toBe(1);
+      const out = JSON.parse(r.stdout);
+      expect(out.tables[0].fallbackLevel).toBe(0);
+      const report = await runCli(['report', out.workflowId, '--format', 'jsonl']);
+      const got = report.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      expect(got).toEqual(expectedWide(300).map((x) => ({ ...x, table: 'fb_wide2' })));
+      expect(worker.output()).toMatch(/refinement batch outgrew a hashing thread heap/);
+    } finally {
+      await stopProcess(worker);
+    }
+  });
+});
+
 async function sessionsFor(appPrefix: string): Promise<number> {
   const c = new PgClient({ connectionString: PG_URL });
   await c.connect();
