@@ -248,6 +248,28 @@ export class CanonicalSink {
     this.o = o + this.buf.write(text, o, 'utf8');
   }
 
+  /**
+   * tag byte + text[0, end) + ('.' when `dot`) + `zeros` ASCII '0's: the bytes of tagged(tag,
+   * text.slice(0, end) + …) for ASCII text as the driver delivered it (normalizers that only cut
+   * a suffix or pad zeros, without building a new string). Non-ASCII falls back to a slice.
+   */
+  taggedPrefix(tag: number, text: string, end: number, zeros = 0, dot = false): void {
+    const tail = zeros + (dot ? 1 : 0);
+    this.reserve(1 + end + tail);
+    const b = this.buf;
+    const o = this.o + 1;
+    b[o - 1] = tag;
+    for (let i = 0; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x80) return this.taggedWrite(tag, text.slice(0, end) + (dot ? '.' : '') + '0'.repeat(zeros));
+      b[o + i] = c;
+    }
+    let p = o + end;
+    if (dot) b[p++] = 46;
+    for (let i = 0; i < zeros; i++) b[p++] = 48;
+    this.o = p;
+  }
+
   /** tag byte + raw bytes */
   taggedBytes(tag: number, bytes: Uint8Array): void {
     this.reserve(1 + bytes.length);
@@ -289,6 +311,9 @@ export function valueWriter(family: Family, col: ColumnInfo): ValueWriter {
     case 'decimal':
       return (raw, w) => {
         const s = asText(raw);
+        // the usual case, '[-]d…[.d…]' whose canonical form only drops trailing zeros
+        const end = decimalPrefixEnd(s);
+        if (end >= 0) return w.taggedPrefix(TAG.DECIMAL, s, end);
         const n = normalizeDecimal(s);
         if (n === undefined) w.taggedWrite(TAG.EDGE, 'decimal:' + s);
         else if (n === s) w.tagged(TAG.DECIMAL, n);
@@ -339,12 +364,70 @@ export function valueWriter(family: Family, col: ColumnInfo): ValueWriter {
     case 'time':
       return normalizedWriter(TAG.TIME, normalizeTime);
     case 'timestamp':
-      return normalizedWriter(TAG.TIMESTAMP, normalizeTimestamp);
+      return wallClockWriter(TAG.TIMESTAMP, normalizeTimestamp, false);
     case 'timestamptz':
-      return normalizedWriter(TAG.TIMESTAMPTZ, normalizeTimestamptz);
+      return wallClockWriter(TAG.TIMESTAMPTZ, normalizeTimestamptz, true);
     default:
       return (raw, w) => w.taggedWrite(TAG.EDGE, 'unsupported:' + asText(raw));
   }
+}
+
+/**
+ * The end of the canonical decimal text when it is a prefix of `s` (plain '[-]d…[.d…]',
+ * no leading zeros, not a negative zero): trailing fractional zeros and a bare '.' dropped.
+ * -1 otherwise (normalizeDecimal decides).
+ */
+export function decimalPrefixEnd(s: string): number {
+  const n = s.length;
+  let i = s.charCodeAt(0) === 45 ? 1 : 0;
+  const neg = i === 1;
+  const first = i;
+  while (i < n && isAsciiDigit(s.charCodeAt(i))) i++;
+  const intLen = i - first;
+  if (intLen === 0 || (intLen > 1 && s.charCodeAt(first) === 48)) return -1;
+  const zeroInt = intLen === 1 && s.charCodeAt(first) === 48;
+  if (i === n) return neg && zeroInt ? -1 : n;
+  if (s.charCodeAt(i) !== 46) return -1;
+  const fracStart = ++i;
+  while (i < n && isAsciiDigit(s.charCodeAt(i))) i++;
+  if (i !== n) return -1;
+  let end = n;
+  while (end > fracStart && s.charCodeAt(end - 1) === 48) end--;
+  if (end === fracStart) {
+    // no fraction left: '5.00' → '5'; '-0.00' is '0' (normalizeDecimal)
+    if (neg && zeroInt) return -1;
+    end = fracStart - 1;
+  }
+  return end;
+}
+
+function isAsciiDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/**
+ * 'YYYY-MM-DD HH:MM:SS[.f…]' (timestamp) or the same + '+00' (PostgreSQL timestamptz in UTC):
+ * the canonical text is the wall-clock part with six fractional digits, written as a prefix
+ * plus zeros. Everything else (offsets, BC, infinity, 5-digit years) goes to `normalize`.
+ */
+function wallClockWriter(tag: number, normalize: (s: string) => string, utcSuffix: boolean): ValueWriter {
+  const slow = normalizedWriter(tag, normalize);
+  return (raw, w) => {
+    const s = asText(raw);
+    const n = s.length;
+    let end = n;
+    if (utcSuffix && n >= 3 && s.charCodeAt(n - 3) === 43 && s.charCodeAt(n - 2) === 48 && s.charCodeAt(n - 1) === 48) end = n - 3;
+    if (end >= 19 && end <= 26 && s.charCodeAt(4) === 45 && s.charCodeAt(10) === 32 && s.charCodeAt(13) === 58 && s.charCodeAt(16) === 58) {
+      if (end === 19) return w.taggedPrefix(tag, s, 19, 6, true);
+      if (end >= 21 && s.charCodeAt(19) === 46) {
+        // the fraction must be digits only (' BC', an offset other than +00 go the slow way)
+        let i = 20;
+        while (i < end && isAsciiDigit(s.charCodeAt(i))) i++;
+        if (i === end) return w.taggedPrefix(tag, s, end, 26 - end);
+      }
+    }
+    slow(raw, w);
+  };
 }
 
 /** tag + normalize(text): the JS copy only when the normalizer returned its input. */
