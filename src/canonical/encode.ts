@@ -195,8 +195,8 @@ export function keyEncoder(family: Family): KeyEncoder {
 
 // ---------------------------------------------------------------------------------------
 // Fused path (digests): the same canonical bytes as valueEncoder, written straight into one
-// reusable buffer instead of a Buffer per value. valueEncoder stays the reference (refinement,
-// masking, reports); test/unit/fused*.test.ts checks the two byte for byte for every family.
+// reusable buffer instead of a Buffer per value. valueEncoder stays the reference (naming a
+// differing row's columns, masking, reports); test/unit/fused*.test.ts checks the two byte for byte for every family.
 
 /** A growable scratch buffer; `o` is the write position. Writers never write past `reserve`. */
 export class CanonicalSink {

@@ -2,7 +2,8 @@
 // canonical values are written, length-prefixed exactly as RowHasher.digest lays them out,
 // into one reusable buffer and hashed there. Same bytes into murmur3, so the same row digest
 // as makeEncoder + RowHasher — masked columns included (their token is the same HMAC of the
-// same canonical bytes). Refinement and reports keep the reference path (./encode, ./row).
+// same canonical bytes). Refinement matches rows with it too and uses the reference path
+// (./encode, ./row) only to name the columns of rows whose digests differ.
 import { keyEncoder, NULL_BYTES, valueEncoder, valueWriter, CanonicalSink, type KeyEncoder, type ValueWriter } from '../canonical/encode';
 import type { ColumnPair, KeyTuple } from '../core/types';
 import type { RawRow } from '../engines/engine';
