@@ -277,6 +277,18 @@ describe('segment assignment equals extract mode (scan + compareKeys over inner)
     await checkSegments(t, inner, [{}, { lo: ['-1'], hi: ['9223372036854775807'] }, { lo: ['9007199254740992'] }]);
   }, 90_000);
 
+  test('unsigned BIGINT keys beyond 2^63 (MariaDB segment bounds are inline integer literals)', async () => {
+    const t = db.name('kuns');
+    await db.createPg(t, 'id numeric(20,0) primary key, v text');
+    await db.createMy(t, 'id bigint unsigned primary key, v text');
+    const keys = ['0', '1', '9223372036854775806', '9223372036854775807', '9223372036854775808', '9223372036854775809', '18446744073709551614', '18446744073709551615'];
+    const values = keys.map((k, i) => `(${k}, 'v${i}')`).join(', ');
+    await db.pg(`INSERT INTO "${t}" VALUES ${values}`);
+    await db.my(`INSERT INTO \`${t}\` VALUES ${values}`);
+    const inner = [['-1'], ['1'], ['9223372036854775807'], ['9223372036854775808'], ['18446744073709551615'], ['18446744073709551616']];
+    await checkSegments(t, inner, [{}, { lo: ['9223372036854775807'] }]);
+  }, 90_000);
+
   test('R1 R4 R5 composite (int, text) keys (nopad_bin on MariaDB, the database collation on PostgreSQL), prefix bounds, and a where', async () => {
     const t = db.name('kcomp');
     await db.createPg(t, 'a int, b varchar(20), v int, primary key (a, b)');
