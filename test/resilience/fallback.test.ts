@@ -6,7 +6,18 @@ import { Client as PgClient } from 'pg';
 import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
 import { MY_URL, myExec, PG_URL, pgExec } from '../../scripts/fixtures';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { runCli, startWorker, stopProcess } from '../helpers/cli';
+
+/** a run config under test-output/resilience; returns its path */
+function writeConfig(name: string, yaml: string): string {
+  const dir = join(__dirname, '../../test-output/resilience');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, name);
+  writeFileSync(file, yaml);
+  return file;
+}
 
 async function widePair(table: string, rows: number, kb: number): Promise<void> {
   const reps = (kb * 1024) / 32;
@@ -32,12 +43,7 @@ describe('fallback chain, real triggers', () => {
   // calibrated here: a 24 MiB thread heap holds 50 rows of 64 KiB text but not 100
   it('a heap ceiling too small for the batch: real OOM in a thread → level 1 (throttle + split) → exact', async () => {
     // its own region, so only this small-heap worker runs these activities
-    const { writeFileSync, mkdirSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const dir = join(__dirname, '../../test-output/resilience');
-    mkdirSync(dir, { recursive: true });
-    const config = join(dir, 'oom.yaml');
-    writeFileSync(config, `connections:\n  src: { url: "${PG_URL}", region: fboom }\n  dst: { url: "${MY_URL}", region: fboom }\ntables:\n  - { table: fb_wide, source: src, target: dst }\noptions: { mode: extract, fetchSize: 100, segmentRows: 16, partitionRows: 1000 }\n`);
+    const config = writeConfig('oom.yaml', `connections:\n  src: { url: "${PG_URL}", region: fboom }\n  dst: { url: "${MY_URL}", region: fboom }\ntables:\n  - { table: fb_wide, source: src, target: dst }\noptions: { mode: extract, fetchSize: 100, segmentRows: 16, partitionRows: 1000 }\n`);
     const worker = await startWorker(['--region', 'fboom', '--threads', '1', '--thread-heap-mb', '24']);
     try {
       const r = await runCli(['run', '--config', config, '--json']);
@@ -67,12 +73,7 @@ describe('refinement too big for a hashing thread', () => {
   // digest phase stays at level 0), both sides at once in one refinement thread do not
   it('a real OOM in the refinement thread: the batch is compared on the activity thread → exact, level 0', async () => {
     await widePair('fb_wide2', 300, 64);
-    const { writeFileSync, mkdirSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const dir = join(__dirname, '../../test-output/resilience');
-    mkdirSync(dir, { recursive: true });
-    const config = join(dir, 'oom-refine.yaml');
-    writeFileSync(config, `connections:\n  src: { url: "${PG_URL}", region: fbref }\n  dst: { url: "${MY_URL}", region: fbref }\ntables:\n  - { table: fb_wide2, source: src, target: dst }\noptions: { mode: extract, fetchSize: 50, segmentRows: 100, partitionRows: 1000 }\n`);
+    const config = writeConfig('oom-refine.yaml', `connections:\n  src: { url: "${PG_URL}", region: fbref }\n  dst: { url: "${MY_URL}", region: fbref }\ntables:\n  - { table: fb_wide2, source: src, target: dst }\noptions: { mode: extract, fetchSize: 50, segmentRows: 100, partitionRows: 1000 }\n`);
     const worker = await startWorker(['--region', 'fbref', '--threads', '1', '--thread-heap-mb', '24'], { PARITY_LOG_LEVEL: 'WARN' });
     try {
       const r = await runCli(['run', '--config', config, '--json']);
@@ -119,12 +120,7 @@ describe('fallback chain: a worker killed again and again on the same partition'
       UPDATE ${table} SET a = 'changed' WHERE id = 17; DELETE FROM ${table} WHERE id = 300000`);
     // the source lives in region fbkill-a (the worker we kill), the target in fbkill-b (left
     // alone, and it runs the workflows: a killed worker must not hold any run's sticky cache)
-    const { writeFileSync, mkdirSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const dir = join(__dirname, '../../test-output/resilience');
-    mkdirSync(dir, { recursive: true });
-    const config = join(dir, 'kill.yaml');
-    writeFileSync(config, `connections:\n  src: { region: fbkill-a }\n  dst: { region: fbkill-b }\ntables:\n  - { table: ${table}, source: src, target: dst }\noptions: { mode: extract, partitionRows: 200000, segmentRows: 2000, concurrency: 1, heartbeatSeconds: 4 }\n`);
+    const config = writeConfig('kill.yaml', `connections:\n  src: { region: fbkill-a }\n  dst: { region: fbkill-b }\ntables:\n  - { table: ${table}, source: src, target: dst }\noptions: { mode: extract, partitionRows: 200000, segmentRows: 2000, concurrency: 1, heartbeatSeconds: 4 }\n`);
     const envA = { PARITY_CONN_SRC: PG_URL };
     const b = await startWorker(['--region', 'fbkill-b'], { PARITY_CONN_DST: MY_URL });
     let a = await startWorker(['--region', 'fbkill-a', '--no-workflows'], envA);
