@@ -222,6 +222,20 @@ async function pushdownDigest(task: DigestTask, input: DigestInput, signal: Abor
   }
 }
 
+/** Up to segments - 1 boundaries at even quantiles of the distinct sampled keys. */
+function planBoundaries(keys: KeyTuple[], families: Family[], segments: number): KeyTuple[] {
+  const all = keys.slice().sort((a, b) => compareKeys(a, b, families));
+  const uniq: KeyTuple[] = [];
+  for (const k of all) if (!uniq.length || compareKeys(uniq[uniq.length - 1], k, families) !== 0) uniq.push(k);
+  const want = Math.max(0, Math.min(segments - 1, uniq.length));
+  const out: KeyTuple[] = [];
+  for (let j = 1; j <= want; j++) {
+    const k = uniq[Math.min(uniq.length - 1, Math.floor((j * uniq.length) / (want + 1)))];
+    if (!out.length || compareKeys(out[out.length - 1], k, families) < 0) out.push(k);
+  }
+  return out;
+}
+
 export function createActivities(deps: WorkerDeps) {
   return {
     async introspect(input: { conn: ConnInput; table: string }): Promise<TableSchema> {
@@ -286,16 +300,17 @@ export function createActivities(deps: WorkerDeps) {
 
     /** Segment boundaries from both sides' samples, in canonical key order. */
     async planSegments(input: { samples: KeyTuple[][]; families: Family[]; segments: number }): Promise<KeyTuple[]> {
-      const all = input.samples.flat().sort((a, b) => compareKeys(a, b, input.families));
-      const uniq: KeyTuple[] = [];
-      for (const k of all) if (!uniq.length || compareKeys(uniq[uniq.length - 1], k, input.families) !== 0) uniq.push(k);
-      const want = Math.max(0, Math.min(input.segments - 1, uniq.length));
-      const out: KeyTuple[] = [];
-      for (let j = 1; j <= want; j++) {
-        const k = uniq[Math.min(uniq.length - 1, Math.floor((j * uniq.length) / (want + 1)))];
-        if (!out.length || compareKeys(out[out.length - 1], k, input.families) < 0) out.push(k);
-      }
-      return out;
+      return planBoundaries(input.samples.flat(), input.families, input.segments);
+    },
+
+    /**
+     * One side's key sample turned into segment boundaries where it is taken: the sample can
+     * be large (its keys never reach workflow history, only the boundaries do), so segments
+     * come out even — refinement reads a segment per difference.
+     */
+    async sampleBoundaries(input: { conn: ConnInput; schema: TableSchema; n: number; where?: string; families: Family[]; segments: number }): Promise<KeyTuple[]> {
+      const sample = await withEngine(input.conn, `sample ${input.schema.table}`, (e) => e.sampleKeys(input.schema, input.n, input.where));
+      return planBoundaries(sample, input.families, input.segments);
     },
 
     async digestPartition(input: DigestInput): Promise<DigestResult> {

@@ -156,11 +156,19 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
       // boundaries only balance the work (any boundaries give the same verdict), so one side's
       // sample is enough: PostgreSQL's TABLESAMPLE reads a few pages where MariaDB must walk
       // the whole key index (0.05 vs 0.45 s at 1M rows). Runs begun before this kept both.
-      const sides = patched('sample-one-side') ? [sampleSide(source, target)] : SIDES;
-      const samples = await Promise.all(
-        sides.map((s) => acts(s).sampleKeys({ conn: conn[s], schema: s === 'source' ? source : target, n: Math.min(50_000, segments * 4), where: t.where })),
-      );
-      boundaries = await acts('source').planSegments({ samples, families, segments });
+      // The sample is planned where it is taken, so it can be ~10 keys per segment (even
+      // segments) without its keys filling history; runs begun before this used the
+      // activities below.
+      if (patched('plan-in-sample')) {
+        const s = sampleSide(source, target);
+        boundaries = await acts(s).sampleBoundaries({ conn: conn[s], schema: s === 'source' ? source : target, n: Math.min(250_000, segments * 10), where: t.where, families, segments });
+      } else {
+        const sides = patched('sample-one-side') ? [sampleSide(source, target)] : SIDES;
+        const samples = await Promise.all(
+          sides.map((s) => acts(s).sampleKeys({ conn: conn[s], schema: s === 'source' ? source : target, n: Math.min(50_000, segments * 4), where: t.where })),
+        );
+        boundaries = await acts('source').planSegments({ samples, families, segments });
+      }
     }
     const perPartition = Math.max(1, Math.ceil(opts.partitionRows / opts.segmentRows));
     const partitions = partitionSegments(boundaries.length + 1, perPartition);

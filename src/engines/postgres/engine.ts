@@ -286,8 +286,9 @@ export class PostgresEngine implements Engine {
     const sel = keys.map((c) => quoteIdent(sqlName(c))).join(', ');
     const w = where ? `WHERE (${where})` : '';
     let rows: RawRow[] = [];
-    if (schema.rowEstimate > n * 20) {
-      const pct = Math.min(100, (100 * n * 4) / schema.rowEstimate);
+    // a Bernoulli sample of ~1.25 n rows when the table is well over n rows, else every key
+    if (schema.rowEstimate > n * 2) {
+      const pct = Math.min(100, (100 * n * 1.25) / schema.rowEstimate);
       // BERNOULLI (rows), not SYSTEM (pages): a page sample comes in clumps of consecutive
       // keys, and boundaries taken from it made segments of 4 rows next to segments of
       // thousands — refinement then re-read ~2.5x the rows (bench, 2026-11-26)
