@@ -160,13 +160,17 @@ export function toFailure(err: unknown, where: string, secrets: string[] = []): 
   return ApplicationFailure.create({ message, type, nonRetryable });
 }
 
-async function withEngine<T>(conn: ConnInput, what: string, fn: (e: Engine, url: string) => Promise<T>): Promise<T> {
-  let url: string;
+/** The connection's URL from this worker's config; a failure is already an ApplicationFailure. */
+function resolveUrl(conn: ConnInput): string {
   try {
-    url = resolveConnection(conn.name, conn.ref);
+    return resolveConnection(conn.name, conn.ref);
   } catch (err) {
     throw toFailure(err, 'resolve');
   }
+}
+
+async function withEngine<T>(conn: ConnInput, what: string, fn: (e: Engine, url: string) => Promise<T>): Promise<T> {
+  const url = resolveUrl(conn);
   const where = `${what} on "${conn.name}" (${displayUrl(url)})`;
   let engine: Engine | undefined;
   try {
@@ -317,12 +321,7 @@ export function createActivities(deps: WorkerDeps) {
       const info = activityInfo();
       const resumeFrom = (info.heartbeatDetails as DigestCheckpoint | undefined) ?? input.checkpoint;
       const keyMasked = input.pairs.some((p) => p.isKey && p.mask === 'tokenize');
-      let url: string;
-      try {
-        url = resolveConnection(input.conn.name, input.conn.ref);
-      } catch (err) {
-        throw toFailure(err, 'resolve');
-      }
+      const url = resolveUrl(input.conn);
       const task: DigestTask = {
         side: input.side,
         url,
@@ -405,14 +404,7 @@ export function createActivities(deps: WorkerDeps) {
       try {
         if (pool && (input.level ?? 0) <= 1) {
           // levels 0–1: in a pool thread on its own connections (the main thread stays free)
-          const urls = { source: '', target: '' };
-          for (const s of ['source', 'target'] as const) {
-            try {
-              urls[s] = resolveConnection(input[s].name, input[s].ref);
-            } catch (err) {
-              throw toFailure(err, 'resolve');
-            }
-          }
+          const urls = { source: resolveUrl(input.source), target: resolveUrl(input.target) };
           try {
             const r = await pool.compare({
               source: { url: urls.source, schema: input.source.schema },

@@ -7,9 +7,6 @@ import { ensureLocalServer, splitAddress } from '../temporal/server';
 import { taskQueueFor } from '../temporal/names';
 import { workflowTaskQueue } from '../temporal/queue';
 import type { RunningWorker } from '../temporal/worker';
-
-/** the worker module (the SDK's native core, the pool) loads only when one is started */
-const createWorker: typeof import('../temporal/worker').createWorker = (o) => (require('../temporal/worker') as typeof import('../temporal/worker')).createWorker(o);
 import { Unreachable } from '../errors';
 
 export interface GlobalOptions extends TemporalTarget {
@@ -59,6 +56,15 @@ export async function ensureWorker(client: Client, o: GlobalOptions, regions: st
     if (missing.length) stderr(`note: no worker polls ${missing.map(taskQueueFor).join(', ')}; start one with: parity worker --region ${missing[0]}`);
     if (missing.length && !missing.includes('local')) return undefined;
   }
+  return startLocalWorker(o);
+}
+
+/**
+ * A worker for the local region inside this process, running until shut down. The worker
+ * module (the SDK's native core, the pool) is loaded only here, not at CLI start-up.
+ */
+async function startLocalWorker(o: GlobalOptions): Promise<RunningWorker> {
+  const { createWorker } = require('../temporal/worker') as typeof import('../temporal/worker');
   const w = await createWorker({ ...target(o), region: 'local' });
   void w.run().catch((err) => stderr(`in-process worker stopped: ${(err as Error).message}`));
   return w;
@@ -94,8 +100,7 @@ export function serveIfUnserved(client: Client, o: GlobalOptions, workflowId: st
       const scheduled = task?.scheduledTime?.seconds ? Number(task.scheduledTime.seconds) * 1000 : undefined;
       if (scheduled !== undefined && Date.now() - scheduled > waitMs) {
         stderr(`note: no worker picked up ${workflowId} in ${Math.round(waitMs / 1000)} s (the pollers seen were gone); starting one in this process`);
-        worker = await createWorker({ ...target(o), region: 'local' });
-        void worker.run().catch((err) => stderr(`in-process worker stopped: ${(err as Error).message}`));
+        worker = await startLocalWorker(o);
         return;
       }
     }

@@ -26,26 +26,17 @@ export interface CompareResult {
   rowsRefetched: { source: number; target: number };
 }
 
+/** One side's scan of the compared columns over the range(s), in batches. */
+function scan(side: Side, s: CompareSide, o: CompareOptions, range: KeyRange | KeyRange[]): AsyncIterable<RawRow[]> {
+  const columns = o.pairs.map((p) => (side === 'source' ? p.source.name : p.target.name));
+  return s.engine.scan({ schema: s.schema, columns, range, where: o.where, fetchSize: o.fetchSize, signal: o.signal });
+}
+
 async function* rows(side: Side, s: CompareSide, o: CompareOptions, range: KeyRange | KeyRange[], counter: { n: number }): AsyncGenerator<EncodedRow> {
   const encode = makeEncoder(o.pairs, side, o.maskKey);
-  for await (const raw of rawRows(side, s, o, range, counter)) yield encode(raw);
-}
-
-function scanBatches(side: Side, s: CompareSide, o: CompareOptions, range: KeyRange | KeyRange[]): AsyncIterator<RawRow[]> {
-  const columns = o.pairs.map((p) => (side === 'source' ? p.source.name : p.target.name));
-  const it = s.engine.scan({ schema: s.schema, columns, range, where: o.where, fetchSize: o.fetchSize, signal: o.signal }) as AsyncIterable<RawRow[]>;
-  return it[Symbol.asyncIterator]();
-}
-
-async function* rawRows(side: Side, s: CompareSide, o: CompareOptions, range: KeyRange | KeyRange[], counter: { n: number }): AsyncGenerator<RawRow> {
-  const it = scanBatches(side, s, o, range);
-  try {
-    for (let r = await it.next(); !r.done; r = await it.next()) {
-      counter.n += r.value.length;
-      yield* r.value;
-    }
-  } finally {
-    await it.return?.();
+  for await (const batch of scan(side, s, o, range)) {
+    counter.n += batch.length;
+    for (const raw of batch) yield encode(raw);
   }
 }
 
@@ -61,7 +52,7 @@ class Cursor {
   readonly d = new Uint32Array(4);
 
   constructor(side: Side, s: CompareSide, o: CompareOptions, range: KeyRange | KeyRange[], private readonly counter: { n: number }, private readonly digests: boolean) {
-    this.it = scanBatches(side, s, o, range);
+    this.it = scan(side, s, o, range)[Symbol.asyncIterator]();
     this.hasher = new FusedRowHasher(o.pairs, side, o.maskKey);
     this.encode = makeEncoder(o.pairs, side, o.maskKey);
   }

@@ -5,9 +5,9 @@
 import type { ColumnPair, KeyRange, KeyTuple, TableSchema } from '../core/types';
 import type { SegmentDigest } from '../core/segments';
 import type { Engine } from '../engines/engine';
-import { combineLanes, PUSHDOWN_FAMILIES, pushdownQuery } from './sql';
+import { PUSHDOWN_FAMILIES, pushdownQuery, sumDigest } from './sql';
 
-export { PUSHDOWN_FAMILIES, pushdownQuery, combineLanes, segmentCaseSql, pgFields, myFields } from './sql';
+export { PUSHDOWN_FAMILIES, pushdownQuery, sumDigest, segmentCaseSql, pgFields, myFields } from './sql';
 
 /** PostgreSQL reports its database encoding in upper case ('UTF8'); MariaDB charsets are lower case. */
 function pgEncodingNotUtf8(charset: string | undefined): boolean {
@@ -78,11 +78,11 @@ export async function pushdownPartition(
   const segments: SegmentDigest[] = [];
   let rows = 0;
   for (const r of out) {
-    const [seg, count, ...lanes] = r.map((v) => (v === null ? '0' : String(v)));
+    const [seg, count, sum] = r.map((v) => (v === null ? '0' : String(v)));
     const n = Number(count);
     if (n === 0) continue;
     rows += n;
-    segments.push({ i: task.segFrom + Number(seg), n, s: combineLanes(engine.dialect, lanes) });
+    segments.push({ i: task.segFrom + Number(seg), n, s: sumDigest(sum) });
   }
   segments.sort((a, b) => a.i - b.i);
   return { segments, rows };

@@ -194,7 +194,7 @@ export interface PushdownQueryInput {
 /**
  * The aggregate query for one partition on one engine. Result rows: segment offset, row
  * count, and Σ of each row's MD5 high 64 bits read as a signed integer (exact: both engines
- * sum integers in exact numerics). The segment digest is that sum mod 2^64 (combineLanes).
+ * sum integers in exact numerics). The segment digest is that sum mod 2^64 (sumDigest).
  * One lane, not two: a differing segment then goes unnoticed with probability 2^-64, and
  * the second lane cost MariaDB ~20 % of the query (a DECIMAL multiply-add per row).
  */
@@ -237,8 +237,8 @@ export function pushdownQuery(dialect: Dialect, input: PushdownQueryInput): (tab
 
 const MOD = 1n << 64n;
 
-/** The lane sum (decimal text) → the segment's digest: the sum mod 2^64 as 16 lowercase hex digits. */
-export function combineLanes(_dialect: Dialect, lanes: string[]): string {
-  const v = BigInt(lanes[0]);
+/** The sum column (decimal text, either engine) → the segment's digest: the sum mod 2^64 as 16 lowercase hex digits. */
+export function sumDigest(sum: string): string {
+  const v = BigInt(sum);
   return (((v % MOD) + MOD) % MOD).toString(16).padStart(16, '0');
 }
