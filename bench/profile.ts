@@ -6,6 +6,8 @@
 //   fused      scan + the fused row hasher (src/digest/fused.ts)
 //   digestref  the real digestPartition forced onto the reference path (PARITY_DIGEST_REFERENCE=1)
 //   digest     the real digestPartition as it runs (fused)
+//   merge      both sides at once, compared row by row (compareRange, as --compare merge);
+//              run once, under the first side's label
 //
 //   node dist/bench/profile.js --table bench_pair_1000000 [--side source|target|both]
 //        [--steps scan,encode,fused,digestref,digest] [--fetch 2000] [--prof-dir DIR]
@@ -17,6 +19,8 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkSchemas, withPairFamilies } from '../src/canonical';
 import { digestPartition } from '../src/digest/partition';
+import { compareRange } from '../src/digest/compare';
+import type { DiffRecord } from '../src/core/types';
 import { makeEncoder } from '../src/digest/encode';
 import { RowHasher } from '../src/digest/row';
 import { FusedRowHasher, REFERENCE_ENV } from '../src/digest/fused';
@@ -25,7 +29,7 @@ import { MY_URL, PG_URL } from '../scripts/fixtures';
 import { formatSummary, summarizeProfile } from './cpuprofile';
 
 type Side = 'source' | 'target';
-const STEPS = ['scan', 'encode', 'fused', 'digestref', 'digest'] as const;
+const STEPS = ['scan', 'encode', 'fused', 'digestref', 'digest', 'merge'] as const;
 type Step = (typeof STEPS)[number];
 
 function args() {
@@ -63,7 +67,16 @@ async function runStep(table: string, side: Side, step: Step, fetch: number, rev
   const { urls, pairs, schemas } = await setup(table, reverse);
   const t0 = performance.now();
   let rows = 0;
-  if (step === 'digest' || step === 'digestref') {
+  if (step === 'merge') {
+    const [se, te] = await Promise.all([openEngine(urls.source, { applicationName: 'parity:bench-profile' }), openEngine(urls.target, { applicationName: 'parity:bench-profile' })]);
+    try {
+      const out: DiffRecord[] = [];
+      const n = await compareRange({ engine: se, schema: schemas.source }, { engine: te, schema: schemas.target }, {}, { table, pairs, fetchSize: fetch }, out);
+      rows = n.source + n.target;
+    } finally {
+      await Promise.all([se.close(), te.close()]);
+    }
+  } else if (step === 'digest' || step === 'digestref') {
     if (step === 'digestref') process.env[REFERENCE_ENV] = '1';
     const r = await digestPartition({
       side, url: urls[side], schema: schemas[side], pairs, range: {}, segFrom: 0, inner: [], fetchSize: fetch, applicationName: 'parity:bench-profile',
@@ -99,6 +112,7 @@ async function main() {
   const label = (side: Side) => `${side} (${(side === 'source') !== o.reverse ? 'PostgreSQL' : 'MariaDB'})`;
   for (const side of o.sides) {
     for (const step of o.steps) {
+      if (step === 'merge' && side !== o.sides[0]) continue;
       const dir = o.profDir ? join(o.profDir, `${side}-${step}`) : undefined;
       if (dir) mkdirSync(dir, { recursive: true });
       const r = spawnSync(process.execPath, [...(dir ? ['--cpu-prof', '--cpu-prof-dir', dir] : []), __filename, ...process.argv.slice(2)], {

@@ -270,6 +270,32 @@ export class CanonicalSink {
     this.o = p;
   }
 
+  /**
+   * tag byte + src[s, e) + ('.' when `dot`) + `zeros` ASCII '0's: taggedPrefix for text that
+   * is still bytes (src/canonical/bytes.ts). Short ranges are copied in JS (a native copy
+   * costs more than it saves below a few dozen bytes).
+   */
+  taggedRange(tag: number, src: Buffer, s: number, e: number, zeros = 0, dot = false): void {
+    const n = e - s;
+    this.reserve(1 + n + zeros + 1);
+    const b = this.buf;
+    let p = this.o;
+    b[p++] = tag;
+    if (n > 48) p += src.copy(b, p, s, e);
+    else for (let i = s; i < e; i++) b[p++] = src[i];
+    if (dot) b[p++] = 46;
+    for (let i = 0; i < zeros; i++) b[p++] = 48;
+    this.o = p;
+  }
+
+  /** tag byte + one ASCII byte */
+  taggedAscii(tag: number, c: number): void {
+    this.reserve(2);
+    this.buf[this.o] = tag;
+    this.buf[this.o + 1] = c;
+    this.o += 2;
+  }
+
   /** tag byte + raw bytes */
   taggedBytes(tag: number, bytes: Uint8Array): void {
     this.reserve(1 + bytes.length);

@@ -1,7 +1,7 @@
 // Row-level comparison of one key range on both sides: two ordered streams merged by the
 // canonical key order; differing rows become diff records with exactly the differing columns.
 import { compareKeys } from '../canonical';
-import type { ColumnPair, DiffRecord, KeyRange, KeyTuple, TableSchema } from '../core/types';
+import type { ColumnPair, DiffRecord, Family, KeyRange, KeyTuple, TableSchema } from '../core/types';
 import type { Engine, RawRow } from '../engines/engine';
 import { makeEncoder, type EncodedRow, type Side } from './encode';
 import { FusedRowHasher, fusedEnabled } from './fused';
@@ -51,7 +51,9 @@ class Cursor {
   key: KeyTuple = [];
   readonly d = new Uint32Array(4);
 
-  constructor(side: Side, s: CompareSide, o: CompareOptions, range: KeyRange | KeyRange[], private readonly counter: { n: number }, private readonly digests: boolean) {
+  private started = false;
+
+  constructor(private readonly side: Side, s: CompareSide, o: CompareOptions, range: KeyRange | KeyRange[], private readonly counter: { n: number }, private readonly digests: boolean, private readonly families: Family[]) {
     this.it = scan(side, s, o, range)[Symbol.asyncIterator]();
     this.hasher = new FusedRowHasher(o.pairs, side, o.maskKey);
     this.encode = makeEncoder(o.pairs, side, o.maskKey);
@@ -59,7 +61,8 @@ class Cursor {
 
   /** moves to the next row; false at the end (a batch is awaited only when this one is used up) */
   async next(): Promise<boolean> {
-    while (this.i >= this.batch.length) {
+    for (;;) {
+      if (this.step()) return true;
       const r = await this.it.next();
       if (r.done) {
         this.raw = undefined;
@@ -69,9 +72,21 @@ class Cursor {
       this.i = 0;
       this.counter.n += r.value.length;
     }
+  }
+
+  /** the next row of the batch in hand, without a promise; undefined when the batch is used up */
+  step(): true | undefined {
+    if (this.i >= this.batch.length) return undefined;
     const row = this.batch[this.i++];
     this.raw = row;
+    const prev = this.key;
     this.key = this.hasher.key(row);
+    // the merge is only right if both sides arrive in canonical key order: a scan that does
+    // not (a collation the plan did not expect) stops the comparison instead of misreporting
+    if (this.started && compareKeys(prev, this.key, this.families) >= 0) {
+      throw new Error(`${this.side} rows arrived out of canonical key order (${JSON.stringify(prev)} then ${JSON.stringify(this.key)})`);
+    }
+    this.started = true;
     if (this.digests) this.d.set(this.hasher.digest(row));
     return true;
   }
@@ -101,21 +116,21 @@ export async function compareRange(source: CompareSide, target: CompareSide, ran
   // PARITY_DIGEST_REFERENCE=1 (the safety valve against a fused-hasher bug) compares every
   // pair value by value, trusting no fused digest
   const digests = fusedEnabled();
-  const a = new Cursor('source', source, o, range, sc, digests);
-  const b = new Cursor('target', target, o, range, tc, digests);
+  const a = new Cursor('source', source, o, range, sc, digests, families);
+  const b = new Cursor('target', target, o, range, tc, digests, families);
   // both scans are closed on every exit: a failed side must not leave the other holding its
   // connection (and its transaction) open, or closing the engine would wait for it forever
   try {
-    let x = await a.next();
-    let y = await b.next();
+    let x = a.step() ?? (await a.next());
+    let y = b.step() ?? (await b.next());
     while (x || y) {
       const c = !x ? 1 : !y ? -1 : compareKeys(a.key, b.key, families);
       if (c < 0) {
         out.push({ table: o.table, key: a.shown(), kind: 'missing_in_target', columns: [] });
-        x = await a.next();
+        x = a.step() ?? (await a.next());
       } else if (c > 0) {
         out.push({ table: o.table, key: b.shown(), kind: 'extra_in_target', columns: [] });
-        y = await b.next();
+        y = b.step() ?? (await b.next());
       } else {
         if (!digests || !sameDigest(a.d, b.d)) {
           const xr = a.encode(a.raw!), yr = b.encode(b.raw!);
@@ -123,8 +138,8 @@ export async function compareRange(source: CompareSide, target: CompareSide, ran
           for (let i = keyCount; i < o.pairs.length; i++) if (!xr.values[i].equals(yr.values[i])) columns.push(o.pairs[i].name);
           if (columns.length) out.push({ table: o.table, key: xr.shown, kind: 'changed', columns });
         }
-        x = await a.next();
-        y = await b.next();
+        x = a.step() ?? (await a.next());
+        y = b.step() ?? (await b.next());
       }
     }
   } finally {

@@ -6,7 +6,8 @@
 // (./encode, ./row) only to name the columns of rows whose digests differ.
 import { keyEncoder, NULL_BYTES, valueEncoder, valueWriter, CanonicalSink, type KeyEncoder, type ValueWriter } from '../canonical/encode';
 import type { ColumnPair, KeyTuple } from '../core/types';
-import type { RawRow } from '../engines/engine';
+import type { ByteBatch, RawRow } from '../engines/engine';
+import { byteWriter, decodingWriter, type ByteWriter } from '../canonical/bytes';
 import { tokenize } from '../policy/mask';
 import type { Side } from './encode';
 import { murmur3x86_128 } from './murmur3';
@@ -23,6 +24,8 @@ export class FusedRowHasher {
   readonly out = new Uint32Array(4);
   private readonly sink: CanonicalSink;
   private readonly writers: ValueWriter[];
+  /** the same bytes from values still in the driver's buffer (scanBytes) */
+  private readonly byteWriters: ByteWriter[];
   /** what a NULL becomes, per column (NULL_BYTES, or its token when masked) */
   private readonly nulls: Buffer[];
   private readonly keyIdx: number[] = [];
@@ -39,6 +42,7 @@ export class FusedRowHasher {
       const enc = valueEncoder(p.family, p[side]);
       return (raw, w) => w.bytes(tokenize(maskKey!, enc(raw)));
     });
+    this.byteWriters = pairs.map((p, i) => (p.mask === 'tokenize' ? decodingWriter(this.writers[i]) : byteWriter(p.family, p[side])));
     this.nulls = pairs.map((p) => (p.mask === 'tokenize' ? tokenize(maskKey!, NULL_BYTES) : NULL_BYTES));
     pairs.forEach((p, i) => {
       if (p.isKey) {
@@ -57,6 +61,40 @@ export class FusedRowHasher {
       key[j] = v === null || v === undefined ? '' : this.keyEnc[j](v);
     }
     return key;
+  }
+
+  /** key() of row r of a byte batch */
+  keyBytes(b: ByteBatch, r: number): KeyTuple {
+    const k = this.keyIdx.length;
+    const key = new Array<string>(k);
+    const base = r * b.cols;
+    for (let j = 0; j < k; j++) {
+      const at = base + this.keyIdx[j];
+      const st = b.starts[at];
+      key[j] = st < 0 ? '' : this.keyEnc[j](b.buf.toString('utf8', st, b.ends[at]));
+    }
+    return key;
+  }
+
+  /** digest() of row r of a byte batch: the same bytes, written from the buffer */
+  digestBytes(b: ByteBatch, r: number): Uint32Array {
+    const s = this.sink;
+    const writers = this.byteWriters;
+    const n = writers.length;
+    const { buf, starts, ends } = b;
+    const base = r * b.cols;
+    s.o = 0;
+    for (let i = 0; i < n; i++) {
+      s.reserve(4);
+      const at = s.o;
+      s.o = at + 4;
+      const st = starts[base + i];
+      if (st < 0) s.bytes(this.nulls[i]);
+      else writers[i](buf, st, ends[base + i], s);
+      s.buf.writeUInt32LE(s.o - at - 4, at);
+    }
+    murmur3x86_128(s.buf, s.o, ROW_SEED, this.out);
+    return this.out;
   }
 
   /** The row digest (RowHasher.digest of makeEncoder's values); lives in `this.out` until the next call. */

@@ -3,7 +3,7 @@
 import { compareKeys } from '../canonical';
 import type { ColumnPair, Family, KeyRange, KeyTuple, TableSchema } from '../core/types';
 import type { SegmentDigest } from '../core/segments';
-import type { RawRow } from '../engines/engine';
+import type { ByteBatch, Engine, RawRow, ScanRequest } from '../engines/engine';
 import { openEngine } from '../engines/open';
 import { makeEncoder, type EncodedRow, type Side } from './encode';
 import { FusedRowHasher, fusedEnabled } from './fused';
@@ -75,17 +75,23 @@ export class SegmentAccumulator {
     this.lastKey = t.checkpoint?.lastKey;
   }
 
+  /** whether addBytes can be used (the fused path; the reference path takes rows) */
+  get takesBytes(): boolean {
+    return this.fused !== undefined;
+  }
+
   add(raw: RawRow): void {
-    let key: KeyTuple;
-    let digest: Uint32Array;
-    if (this.fused) {
-      key = this.fused.key(raw);
-      digest = this.fused.digest(raw);
-    } else {
-      const row = this.encode!(raw);
-      key = row.key;
-      digest = this.hasher!.digest(row.values);
-    }
+    if (this.fused) return this.addDigest(this.fused.key(raw), this.fused.digest(raw));
+    const row = this.encode!(raw);
+    this.addDigest(row.key, this.hasher!.digest(row.values));
+  }
+
+  /** add() for row r of a byte batch (Engine.scanBytes) */
+  addBytes(b: ByteBatch, r: number): void {
+    this.addDigest(this.fused!.keyBytes(b, r), this.fused!.digestBytes(b, r));
+  }
+
+  private addDigest(key: KeyTuple, digest: Uint32Array): void {
     const inner = this.t.inner;
     while (this.seg < inner.length && compareKeys(key, inner[this.seg], this.families) >= 0) {
       this.seg++;
@@ -124,7 +130,7 @@ export async function digestPartition(
   const before = acc.rows;
   const engine = await openEngine(task.url, { applicationName: task.applicationName });
   try {
-    const stream = engine.scan({
+    const req: ScanRequest = {
       schema: task.schema,
       columns: scanColumns(task),
       range: task.range,
@@ -132,17 +138,41 @@ export async function digestPartition(
       where: task.where,
       fetchSize: task.fetchSize,
       signal,
-    });
+    };
     let lastProgress = Date.now();
-    for await (const batch of stream) {
-      for (const raw of batch) acc.add(raw);
+    const progress = () => {
       if (Date.now() - lastProgress > 1000) {
         lastProgress = Date.now();
         onProgress(acc.snapshot());
+      }
+    };
+    if (bytesScan(engine, req, acc)) {
+      for await (const b of engine.scanBytes!(req)) {
+        for (let r = 0; r < b.rows; r++) acc.addBytes(b, r);
+        progress();
+      }
+    } else {
+      for await (const batch of engine.scan(req)) {
+        for (const raw of batch) acc.add(raw);
+        progress();
       }
     }
   } finally {
     await engine.close();
   }
   return { ...acc.snapshot(), rowsReadNow: acc.rows - before, readStartedAt, readEndedAt: new Date().toISOString() };
+}
+
+/** Set to 0 to read every side through Engine.scan (strings), never scanBytes. */
+export const SCAN_BYTES_ENV = 'PARITY_SCAN_BYTES';
+
+/**
+ * Whether a digest reads bytes (PostgreSQL COPY) instead of strings: the engine offers it,
+ * the fused hasher is on, no user predicate (COPY cannot take one safely), and every text
+ * column is UTF-8 (the byte writers copy text as it came; a SQL_ASCII database could send
+ * bytes that are not UTF-8, which the string path would have decoded to U+FFFD).
+ */
+export function bytesScan(engine: Engine, req: ScanRequest, acc: SegmentAccumulator): boolean {
+  if (!engine.scanBytes || !acc.takesBytes || req.where || process.env[SCAN_BYTES_ENV] === '0') return false;
+  return req.schema.columns.every((c) => c.charset === undefined || c.charset.toUpperCase() === 'UTF8');
 }

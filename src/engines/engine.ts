@@ -7,6 +7,18 @@ import type { Dialect, KeyRange, KeyTuple, TableSchema } from '../core/types';
 export type RawValue = string | Buffer | null;
 export type RawRow = RawValue[];
 
+/**
+ * Rows as byte ranges of one buffer: value (r, c) is buf[starts[r*cols+c], ends[r*cols+c]),
+ * the server's text of it as UTF-8, or NULL where start is -1. Valid until the next batch.
+ */
+export interface ByteBatch {
+  buf: Buffer;
+  rows: number;
+  cols: number;
+  starts: Int32Array;
+  ends: Int32Array;
+}
+
 export interface ScanRequest {
   schema: TableSchema;
   /** columns to select, in this order (key columns first, in key order) */
@@ -72,6 +84,12 @@ export interface Engine {
    * Runs inside a READ ONLY transaction with a consistent snapshot.
    */
   scan(request: ScanRequest): AsyncIterable<RawRow[]>;
+  /**
+   * Optional: scan's rows as bytes, without a string per value (PostgreSQL: COPY). Only for
+   * requests without a `where` (COPY runs on the simple protocol, where a predicate could
+   * chain a second statement).
+   */
+  scanBytes?(request: ScanRequest): AsyncIterable<ByteBatch>;
   /** up to n key tuples spread over the table (for partition planning), unordered */
   sampleKeys(schema: TableSchema, n: number, where?: string): Promise<KeyTuple[]>;
   /**

@@ -11,7 +11,7 @@ import type { ColumnPair, KeyTuple, TableSchema } from '../../src/core/types';
 import type { Engine, RawRow } from '../../src/engines/engine';
 import { openEngine } from '../../src/engines/open';
 import { REFERENCE_ENV } from '../../src/digest/fused';
-import { digestPartition, SegmentAccumulator, type DigestCheckpoint } from '../../src/digest/partition';
+import { bytesScan, digestPartition, SegmentAccumulator, type DigestCheckpoint } from '../../src/digest/partition';
 import { createDemoPair, MY_URL as FX_MY_URL, PG_URL as FX_PG_URL, rng } from '../../scripts/fixtures';
 import { MY_URL, openTestDbs, PG_URL, type TestDbs } from '../helpers/db';
 
@@ -24,13 +24,14 @@ const N = 400;
 
 const ASTRAL = '\u{1F600}\u{10348}\u{10FFFF}';
 
-/** Storable text (no NUL for PostgreSQL text, no lone surrogates), some non-ASCII, some astral. */
+/** Storable text (no NUL for PostgreSQL text, no lone surrogates), some non-ASCII, some astral, some control characters. */
 function text(r: () => number, max = 40): string {
   const n = Math.floor(r() * max);
   let s = '';
   for (let i = 0; i < n; i++) {
     const k = r();
-    s += k < 0.6 ? String.fromCharCode(32 + Math.floor(r() * 95)) : k < 0.8 ? String.fromCharCode(0xa0 + Math.floor(r() * 0x500)) : k < 0.9 ? String.fromCharCode(0x4e00 + Math.floor(r() * 0x500)) : String.fromCodePoint(0x10000 + Math.floor(r() * 0xffff));
+    // COPY's special bytes (PostgreSQL digests read COPY text: src/engines/postgres/copy.ts)
+    s += k < 0.05 ? '\t\n\r\b\f\v\\'[Math.floor(r() * 7)] : k < 0.6 ? String.fromCharCode(32 + Math.floor(r() * 95)) : k < 0.8 ? String.fromCharCode(0xa0 + Math.floor(r() * 0x500)) : k < 0.9 ? String.fromCharCode(0x4e00 + Math.floor(r() * 0x500)) : String.fromCodePoint(0x10000 + Math.floor(r() * 0xffff));
   }
   return s;
 }
@@ -145,6 +146,8 @@ describe('fused = reference on rows read from both engines', () => {
           const want = ref.snapshot();
           expect(want.segments.length).toBe(5);
           expect(fused.snapshot(), `${dir} ${side}`).toEqual(want);
+          // PostgreSQL digests read COPY bytes (scanBytes), MariaDB's strings: both paths are under test here
+          expect(bytesScan(e, { schema, columns, range: {}, fetchSize: 13 }, fused)).toBe(e.dialect === 'postgres');
           // the real digestPartition (fused by default), fetch sizes that split reads and batches
           for (const fetchSize of [13, 2000]) {
             const got = await digestPartition({

@@ -5,6 +5,7 @@
 
 import { describe, expect, test } from 'vitest';
 import { CanonicalSink, valueEncoder, valueWriter, type RawScalar } from '../../src/canonical/encode';
+import { byteWriter } from '../../src/canonical/bytes';
 import type { ColumnInfo, ColumnPair, Family } from '../../src/core/types';
 import type { RawRow } from '../../src/engines/engine';
 import { makeEncoder } from '../../src/digest/encode';
@@ -184,6 +185,44 @@ describe('valueWriter = valueEncoder, byte for byte', () => {
         }
       }
       expect(compared).toBeGreaterThan(6000);
+    });
+  }
+});
+
+describe('byteWriter (PostgreSQL COPY bytes) = valueWriter (strings), byte for byte', () => {
+  for (const f of FAMILIES) {
+    test(`${f}: edge cases and 3000 random values as UTF-8 text, inside a larger buffer`, () => {
+      const r = rng(FAMILIES.indexOf(f) + 101);
+      const values: string[] = [];
+      // the text forms PostgreSQL writes for these families, beside every edge value
+      const pgText = ['t', 'f', '2024-02-29 23:59:59+00', '2024-02-29 23:59:59.5+00', '2024-02-29 23:59:59.123456+00', '2024-02-29 23:59:59.123456', '0044-03-15 12:00:00 BC', '0044-03-15 12:00:00+00 BC', '2024-01-01 00:00:00+05:30', 'infinity', '-infinity', '12345-01-01 00:00:00+00', '2024-01-01 00:00:00.+00', '2024-01-01 00:00:00.1234567+00'];
+      for (const v of [...edgeValues(f), ...pgText]) if (typeof v === 'string') values.push(v);
+      for (let i = 0; i < 3000; i++) {
+        const v = randomValue(f, r);
+        if (typeof v === 'string') values.push(v);
+      }
+      let compared = 0;
+      for (const col of columnsFor(f)) {
+        const wr = valueWriter(f, col);
+        const bw = byteWriter(f, col);
+        for (const sink of [new CanonicalSink(1), new CanonicalSink()]) {
+          for (const v of values) {
+            // the value between other bytes, as a COPY field sits in its chunk
+            const bytes = Buffer.from('\t' + v + '\n', 'utf8');
+            sink.o = 0;
+            wr(v, sink);
+            const want = Buffer.from(sink.buf.subarray(0, sink.o));
+            sink.o = 0;
+            sink.bytes(Buffer.from('PRE'));
+            bw(bytes, 1, bytes.length - 1, sink);
+            const got = sink.buf.subarray(3, sink.o);
+            if (!got.equals(want)) expect({ family: f, type: col.nativeType, value: v.slice(0, 80), got: got.toString('hex').slice(0, 200) }).toEqual({ family: f, type: col.nativeType, value: v.slice(0, 80), got: want.toString('hex').slice(0, 200) });
+            expect(sink.buf.subarray(0, 3).toString()).toBe('PRE');
+            compared++;
+          }
+        }
+      }
+      expect(compared).toBeGreaterThan(3000);
     });
   }
 });
