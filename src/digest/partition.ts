@@ -146,8 +146,9 @@ export async function digestPartition(
         onProgress(acc.snapshot());
       }
     };
-    if (bytesScan(engine, req, acc)) {
-      for await (const b of engine.scanBytes!(req)) {
+    const bytes = bytesScan(engine, req, acc);
+    if (bytes) {
+      for await (const b of bytes) {
         for (let r = 0; r < b.rows; r++) acc.addBytes(b, r);
         progress();
       }
@@ -167,12 +168,10 @@ export async function digestPartition(
 export const SCAN_BYTES_ENV = 'PARITY_SCAN_BYTES';
 
 /**
- * Whether a digest reads bytes (PostgreSQL COPY) instead of strings: the engine offers it,
- * the fused hasher is on, no user predicate (COPY cannot take one safely), and every text
- * column is UTF-8 (the byte writers copy text as it came; a SQL_ASCII database could send
- * bytes that are not UTF-8, which the string path would have decoded to U+FFFD).
+ * The byte scan of a digest (PostgreSQL COPY, MySQL/MariaDB row packets), when the engine
+ * offers one for this request and the fused hasher is on; else undefined (Engine.scan).
  */
-export function bytesScan(engine: Engine, req: ScanRequest, acc: SegmentAccumulator): boolean {
-  if (!engine.scanBytes || !acc.takesBytes || req.where || process.env[SCAN_BYTES_ENV] === '0') return false;
-  return req.schema.columns.every((c) => c.charset === undefined || c.charset.toUpperCase() === 'UTF8');
+export function bytesScan(engine: Engine, req: ScanRequest, acc: SegmentAccumulator): AsyncIterable<ByteBatch> | undefined {
+  if (!engine.scanBytes || !acc.takesBytes || process.env[SCAN_BYTES_ENV] === '0') return undefined;
+  return engine.scanBytes(req);
 }

@@ -85,11 +85,11 @@ export interface Engine {
    */
   scan(request: ScanRequest): AsyncIterable<RawRow[]>;
   /**
-   * Optional: scan's rows as bytes, without a string per value (PostgreSQL: COPY). Only for
-   * requests without a `where` (COPY runs on the simple protocol, where a predicate could
-   * chain a second statement).
+   * Optional: scan's rows as bytes, without a string per value: every value as the UTF-8
+   * text the string scan would decode. Undefined when this engine cannot deliver this
+   * request so (PostgreSQL: a `where`, a non-UTF8 database; MySQL: binary columns).
    */
-  scanBytes?(request: ScanRequest): AsyncIterable<ByteBatch>;
+  scanBytes?(request: ScanRequest): AsyncIterable<ByteBatch> | undefined;
   /** up to n key tuples spread over the table (for partition planning), unordered */
   sampleKeys(schema: TableSchema, n: number, where?: string): Promise<KeyTuple[]>;
   /**

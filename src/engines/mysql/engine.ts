@@ -6,7 +6,8 @@ import mysql from 'mysql2';
 import type { ConnectionOptions } from 'tls';
 import type { ColumnInfo, KeyRange, KeyTuple, TableSchema } from '../../core/types';
 import { familyOf, makeKeyEncoder } from '../../canonical';
-import { lockTimeoutMs, type AggregateRequest, type Engine, type OpenOptions, type RawRow, type ScanRequest } from '../engine';
+import { lockTimeoutMs, type AggregateRequest, type ByteBatch, type Engine, type OpenOptions, type RawRow, type ScanRequest } from '../engine';
+import { RowBytes } from './bytes';
 import { keyColumns, orderBy, quoteIdent, rangeWhere, selectExpr, sqlName } from './dialect';
 import { engineError } from './errors';
 
@@ -20,6 +21,9 @@ export interface MysqlConnConfig {
 }
 
 type Conn = mysql.PoolConnection & { parityReady?: boolean };
+
+/** Column types whose values are not text on the wire (binary charset, bits, geometry). */
+const NOT_TEXT = /^(tiny|medium|long)?blob|^(var)?binary|^bit\b|^(geometry|point|linestring|polygon|multipoint|multilinestring|multipolygon|geometrycollection)/i;
 
 const STRINGISH = new Set(['BLOB', 'TINY_BLOB', 'MEDIUM_BLOB', 'LONG_BLOB', 'VAR_STRING', 'STRING', 'VARCHAR', 'BIT', 'GEOMETRY', 'ENUM', 'SET']);
 
@@ -188,23 +192,35 @@ export class MysqlEngine implements Engine {
     };
   }
 
-  async *scan(req: ScanRequest): AsyncIterable<RawRow[]> {
+  /** The scan's SELECT (key order, no statement timeout) and its parameters. */
+  private scanSql(req: ScanRequest): { sql: string; params: unknown[]; columns: ColumnInfo[] } {
     const { schema } = req;
-    const table = quoteIdent(schema.table);
     const byName = new Map(schema.columns.map((c) => [c.name, c]));
-    const select = req.columns.map((n) => {
+    const columns = req.columns.map((n) => {
       const c = byName.get(n.toLowerCase());
       if (!c) throw new Error(`column "${n}" not in ${schema.table}`);
-      return selectExpr(c);
+      return c;
     });
     const keys = keyColumns(schema);
     const w = rangeWhere(keys, req.range, req.after, req.where);
-    if (req.signal?.aborted) throw cancelled(schema.table);
-    const conn = await this.getConn();
     // a scan is long by design; the consumer's signal bounds it instead
     const noTimeout = this.isMaria ? 'SET STATEMENT max_statement_time = 0 FOR ' : '';
     const hint = this.isMaria ? '' : '/*+ MAX_EXECUTION_TIME(0) */ ';
-    const sql = `${noTimeout}SELECT ${hint}${select.join(', ')} FROM ${table} ${w.sql} ${orderBy(keys)}`;
+    const sql = `${noTimeout}SELECT ${hint}${columns.map(selectExpr).join(', ')} FROM ${quoteIdent(schema.table)} ${w.sql} ${orderBy(keys)}`;
+    return { sql, params: w.params, columns };
+  }
+
+  /**
+   * Runs `body` on one pooled connection inside a consistent-snapshot READ ONLY
+   * transaction. An abort kills the query; a connection left mid-result is destroyed.
+   * mysql2 hands a fatal connection error (a killed session, a dropped socket) to a
+   * callback-less query's connection only: `body` gets it through `onConnError`, or the
+   * read would wait forever while the activity kept heartbeating.
+   */
+  private async *inSnapshot<T>(req: ScanRequest, body: (conn: Conn, aborted: () => boolean, onConnError: (f: (err: Error) => void) => void) => AsyncIterable<T>): AsyncGenerator<T> {
+    const table = req.schema.table;
+    if (req.signal?.aborted) throw cancelled(table);
+    const conn = await this.getConn();
     let clean = false;
     let aborted = false;
     const onAbort = () => {
@@ -212,39 +228,106 @@ export class MysqlEngine implements Engine {
       void this.killQuery(conn.threadId);
     };
     req.signal?.addEventListener('abort', onAbort, { once: true });
-    let onConnError: ((err: Error) => void) | undefined;
+    let connError: ((err: Error) => void) | undefined;
     try {
       await run(conn, 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+      yield* body(conn, () => aborted, (f) => conn.on('error', (connError = f)));
+      await run(conn, 'COMMIT');
+      clean = true;
+    } catch (err) {
+      if (aborted || req.signal?.aborted) throw cancelled(table, err);
+      throw err;
+    } finally {
+      req.signal?.removeEventListener('abort', onAbort);
+      if (connError) conn.removeListener('error', connError);
+      if (clean) conn.release();
+      else conn.destroy(); // a half-read result set dies with its connection
+    }
+  }
+
+  async *scan(req: ScanRequest): AsyncIterable<RawRow[]> {
+    // written once the connection is open (it tells MariaDB from MySQL)
+    const scanSql = () => this.scanSql(req);
+    yield* this.inSnapshot(req, async function* (conn, aborted, onConnError) {
+      const { sql, params } = scanSql();
       const fetchSize = Math.max(1, req.fetchSize | 0);
       const stream = conn
-        .query({ sql, values: w.params, rowsAsArray: true, typeCast: typeCast as never })
+        .query({ sql, values: params, rowsAsArray: true, typeCast: typeCast as never })
         .stream({ highWaterMark: Math.min(fetchSize, 10_000) });
-      // mysql2 hands a fatal connection error (a killed session, a dropped socket) to a
-      // callback-less query's connection only, never to its stream: without this the read
-      // would wait forever while the activity kept heartbeating
-      onConnError = (err: Error) => stream.destroy(err);
-      conn.on('error', onConnError);
+      onConnError((err) => stream.destroy(err));
       let batch: RawRow[] = [];
       for await (const row of stream) {
         batch.push(row as RawRow);
         if (batch.length >= fetchSize) {
           yield batch;
           batch = [];
-          if (aborted) throw cancelled(schema.table);
+          if (aborted()) throw cancelled(req.schema.table);
         }
       }
       if (batch.length) yield batch;
-      await run(conn, 'COMMIT');
-      clean = true;
-    } catch (err) {
-      if (aborted || req.signal?.aborted) throw cancelled(schema.table, err);
-      throw err;
-    } finally {
-      req.signal?.removeEventListener('abort', onAbort);
-      if (onConnError) conn.removeListener('error', onConnError);
-      if (clean) conn.release();
-      else conn.destroy(); // a half-read result set dies with its connection
-    }
+    });
+  }
+
+  /**
+   * The scan as bytes (src/engines/mysql/bytes.ts): the query's row parser is replaced by
+   * one that copies each row's fields into a batch buffer. Not for binary, BIT or spatial
+   * columns (their bytes are not text: the string scan hands them over as Buffers).
+   */
+  scanBytes(req: ScanRequest): AsyncIterable<ByteBatch> | undefined {
+    const byName = new Map(req.schema.columns.map((c) => [c.name, c]));
+    if (req.columns.some((n) => NOT_TEXT.test(byName.get(n.toLowerCase())?.nativeType ?? 'blob'))) return undefined;
+    return this.bytes(req);
+  }
+
+  private async *bytes(req: ScanRequest): AsyncGenerator<ByteBatch> {
+    const scanSql = () => this.scanSql(req);
+    yield* this.inSnapshot(req, async function* (conn, aborted, onConnError) {
+      const { sql, params, columns } = scanSql();
+      const rows = new RowBytes(columns.length, Math.max(1, req.fetchSize | 0));
+      let done = false;
+      let error: Error | undefined;
+      let wake: (() => void) | undefined;
+      const poke = () => {
+        const w = wake;
+        wake = undefined;
+        w?.();
+      };
+      const q = conn.query({ sql, values: params }) as unknown as NodeJS.EventEmitter;
+      // mysql2's Query sets its row parser once the column definitions are in; this one
+      // records each row's fields instead of decoding them (its `next` result is not used:
+      // without a callback the query only emits it). Two full batches waiting: pause.
+      const parser = {
+        next(packet: { buffer: Buffer; offset: number; end: number }): boolean {
+          rows.add(packet.buffer, packet.offset, packet.end);
+          if (rows.full.length >= 2) conn.pause();
+          poke();
+          return true;
+        },
+      };
+      Object.defineProperty(q, '_rowParser', { configurable: true, get: () => parser, set: () => {} });
+      q.on('error', (err: Error) => ((error = err), poke()));
+      q.on('end', () => ((done = true), poke()));
+      onConnError((err) => ((error = err), poke()));
+      let held: ByteBatch | undefined;
+      for (;;) {
+        if (held) rows.release(held);
+        held = undefined;
+        if (error) throw error;
+        if (rows.full.length) {
+          held = rows.full.shift()!;
+          if (rows.full.length < 2) conn.resume();
+          yield held;
+          if (aborted()) throw cancelled(req.schema.table);
+          continue;
+        }
+        if (done) {
+          rows.flush();
+          if (rows.full.length) continue;
+          break;
+        }
+        await new Promise<void>((r) => (wake = r));
+      }
+    });
   }
 
   async aggregate(req: AggregateRequest): Promise<RawRow[]> {

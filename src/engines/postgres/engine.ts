@@ -260,8 +260,16 @@ export class PostgresEngine implements Engine {
    * COPY takes no parameters, so key bounds are written as quoted literals; a user predicate
    * is refused (the simple protocol would let it chain a second statement).
    */
-  async *scanBytes(req: ScanRequest): AsyncIterable<ByteBatch> {
-    if (req.where) throw new Error('scanBytes: a where predicate needs scan (the extended protocol)');
+  scanBytes(req: ScanRequest): AsyncIterable<ByteBatch> | undefined {
+    // a user predicate: COPY runs on the simple protocol, where it could chain a statement;
+    // a database that is not UTF8 (SQL_ASCII) may send bytes the string path would have
+    // decoded to U+FFFD, where the byte writers copy them as they came
+    if (req.where) return undefined;
+    if (!req.schema.columns.every((c) => c.charset === undefined || c.charset.toUpperCase() === 'UTF8')) return undefined;
+    return this.copyScan(req);
+  }
+
+  private async *copyScan(req: ScanRequest): AsyncGenerator<ByteBatch> {
     const { table, select, keys } = await this.scanParts(req);
     const sql = `COPY (SELECT ${select.join(', ')} FROM ${table} ${literalRangeWhere(keys, req.range, req.after)} ${orderBy(keys)}) TO STDOUT`;
     yield* this.inSnapshot(req, async function* (client, aborted) {
