@@ -44,7 +44,9 @@ describe('fallback chain, real triggers', () => {
   it('a heap ceiling too small for the batch: real OOM in a thread → level 1 (throttle + split) → exact', async () => {
     // its own region, so only this small-heap worker runs these activities
     const config = writeConfig('oom.yaml', `connections:\n  src: { url: "${PG_URL}", region: fboom }\n  dst: { url: "${MY_URL}", region: fboom }\ntables:\n  - { table: fb_wide, source: src, target: dst }\noptions: { mode: extract, fetchSize: 100, segmentRows: 16, partitionRows: 1000 }\n`);
-    const worker = await startWorker(['--region', 'fboom', '--threads', '1', '--thread-heap-mb', '24']);
+    // rows as strings (as scans with a --where, tables with binary columns, and refinement
+    // read them): byte scans keep a batch's bytes outside the thread's heap (next test)
+    const worker = await startWorker(['--region', 'fboom', '--threads', '1', '--thread-heap-mb', '24'], { PARITY_SCAN_BYTES: '0' });
     try {
       const r = await runCli(['run', '--config', config, '--json']);
       expect(r.code, r.stderr + r.stdout).toBe(1);
@@ -62,6 +64,21 @@ describe('fallback chain, real triggers', () => {
       const events = status.stdout.split('\n').filter((l) => l.includes('fallback to level'));
       expect(events[0]).toMatch(/fallback to level 1 on (source|target):\S+: ResourceExhausted: .*(out of memory|memory limit)/i);
       for (const e of events) expect(e).toMatch(/ResourceExhausted/);
+    } finally {
+      await stopProcess(worker);
+    }
+  });
+
+  it('byte scans (the default) keep the rows out of the thread heap: the same table, the same 24 MiB ceiling, level 0, exact', async () => {
+    const config = writeConfig('oom-bytes.yaml', `connections:\n  src: { url: "${PG_URL}", region: fbbytes }\n  dst: { url: "${MY_URL}", region: fbbytes }\ntables:\n  - { table: fb_wide, source: src, target: dst }\noptions: { mode: extract, fetchSize: 100, segmentRows: 16, partitionRows: 1000 }\n`);
+    const worker = await startWorker(['--region', 'fbbytes', '--threads', '1', '--thread-heap-mb', '24']);
+    try {
+      const r = await runCli(['run', '--config', config, '--json']);
+      expect(r.code, r.stderr + r.stdout).toBe(1);
+      const t = JSON.parse(r.stdout).tables[0];
+      expect(t.fallbackLevel).toBe(0);
+      const report = await runCli(['report', JSON.parse(r.stdout).workflowId, '--format', 'jsonl']);
+      expect(report.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l))).toEqual(expectedWide(400));
     } finally {
       await stopProcess(worker);
     }

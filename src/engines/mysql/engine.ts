@@ -305,6 +305,11 @@ export class MysqlEngine implements Engine {
         },
       };
       Object.defineProperty(q, '_rowParser', { configurable: true, get: () => parser, set: () => {} });
+      // a mysql2 that no longer reads `_rowParser` would emit its own rows and ours would
+      // stay empty: the first row says which parser ran, and anything but ours is an error
+      q.once('result', (row: unknown) => {
+        if (row !== true) (error = new Error('mysql2 did not use the byte row parser (its Query internals changed): run with PARITY_SCAN_BYTES=0')), poke();
+      });
       q.on('error', (err: Error) => ((error = err), poke()));
       q.on('end', () => ((done = true), poke()));
       onConnError((err) => ((error = err), poke()));
