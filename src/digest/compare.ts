@@ -2,7 +2,8 @@
 // canonical key order; differing rows become diff records with exactly the differing columns.
 import { compareKeys } from '../canonical';
 import type { ColumnPair, DiffRecord, Family, KeyRange, KeyTuple, TableSchema } from '../core/types';
-import type { Engine, RawRow } from '../engines/engine';
+import type { ByteBatch, Engine, RawRow, ScanRequest } from '../engines/engine';
+import { SCAN_BYTES_ENV } from './partition';
 import { makeEncoder, type EncodedRow, type Side } from './encode';
 import { FusedRowHasher, fusedEnabled } from './fused';
 import { RowHasher } from './row';
@@ -40,21 +41,36 @@ async function* rows(side: Side, s: CompareSide, o: CompareOptions, range: KeyRa
   }
 }
 
-/** One side of the merge: the current row, its plain key and its fused digest (four lanes). */
+/** A byte batch's row r as the string scan gives it (every value UTF-8 text, or NULL). */
+function decodeRow(b: ByteBatch, r: number): RawRow {
+  const row: RawRow = new Array(b.cols);
+  for (let c = 0, at = r * b.cols; c < b.cols; c++, at++) row[c] = b.starts[at] < 0 ? null : b.buf.toString('utf8', b.starts[at], b.ends[at]);
+  return row;
+}
+
+/**
+ * One side of the merge: the current row, its plain key and its fused digest (four lanes).
+ * Rows come as bytes where the engine offers them (Engine.scanBytes) and digests are
+ * trusted; a row is decoded into strings only when its values are needed (it differs).
+ */
 class Cursor {
-  private readonly it: AsyncIterator<RawRow[]>;
+  private readonly it: AsyncIterator<RawRow[] | ByteBatch>;
   private readonly hasher: FusedRowHasher;
   readonly encode: (row: RawRow) => EncodedRow;
-  private batch: RawRow[] = [];
+  private rows: RawRow[] | undefined;
+  private bytes: ByteBatch | undefined;
+  private n = 0;
   private i = 0;
-  raw: RawRow | undefined;
+  private r = 0;
   key: KeyTuple = [];
   readonly d = new Uint32Array(4);
-
   private started = false;
 
   constructor(private readonly side: Side, s: CompareSide, o: CompareOptions, range: KeyRange | KeyRange[], private readonly counter: { n: number }, private readonly digests: boolean, private readonly families: Family[]) {
-    this.it = scan(side, s, o, range)[Symbol.asyncIterator]();
+    const columns = o.pairs.map((p) => (side === 'source' ? p.source.name : p.target.name));
+    const req: ScanRequest = { schema: s.schema, columns, range, where: o.where, fetchSize: o.fetchSize, signal: o.signal };
+    const bytes = digests && process.env[SCAN_BYTES_ENV] !== '0' ? s.engine.scanBytes?.(req) : undefined;
+    this.it = (bytes ?? s.engine.scan(req))[Symbol.asyncIterator]();
     this.hasher = new FusedRowHasher(o.pairs, side, o.maskKey);
     this.encode = makeEncoder(o.pairs, side, o.maskKey);
   }
@@ -64,36 +80,46 @@ class Cursor {
     for (;;) {
       if (this.step()) return true;
       const r = await this.it.next();
-      if (r.done) {
-        this.raw = undefined;
-        return false;
+      if (r.done) return false;
+      if (Array.isArray(r.value)) {
+        this.rows = r.value;
+        this.bytes = undefined;
+        this.n = r.value.length;
+      } else {
+        this.bytes = r.value;
+        this.rows = undefined;
+        this.n = r.value.rows;
       }
-      this.batch = r.value;
       this.i = 0;
-      this.counter.n += r.value.length;
+      this.counter.n += this.n;
     }
   }
 
   /** the next row of the batch in hand, without a promise; undefined when the batch is used up */
   step(): true | undefined {
-    if (this.i >= this.batch.length) return undefined;
-    const row = this.batch[this.i++];
-    this.raw = row;
+    if (this.i >= this.n) return undefined;
+    const r = (this.r = this.i++);
     const prev = this.key;
-    this.key = this.hasher.key(row);
+    const b = this.bytes;
+    this.key = b ? this.hasher.keyBytes(b, r) : this.hasher.key(this.rows![r]);
     // the merge is only right if both sides arrive in canonical key order: a scan that does
     // not (a collation the plan did not expect) stops the comparison instead of misreporting
     if (this.started && compareKeys(prev, this.key, this.families) >= 0) {
       throw new Error(`${this.side} rows arrived out of canonical key order (${JSON.stringify(prev)} then ${JSON.stringify(this.key)})`);
     }
     this.started = true;
-    if (this.digests) this.d.set(this.hasher.digest(row));
+    if (this.digests) this.d.set(b ? this.hasher.digestBytes(b, r) : this.hasher.digest(this.rows![r]));
     return true;
+  }
+
+  /** the current row's values (strings and bytes, as Engine.scan gives them) */
+  raw(): RawRow {
+    return this.bytes ? decodeRow(this.bytes, this.r) : this.rows![this.r];
   }
 
   /** the key as reports may show it (masked key columns as tokens) */
   shown(): KeyTuple {
-    return this.encode(this.raw!).shown;
+    return this.encode(this.raw()).shown;
   }
 
   async close(): Promise<void> {
@@ -133,7 +159,7 @@ export async function compareRange(source: CompareSide, target: CompareSide, ran
         y = b.step() ?? (await b.next());
       } else {
         if (!digests || !sameDigest(a.d, b.d)) {
-          const xr = a.encode(a.raw!), yr = b.encode(b.raw!);
+          const xr = a.encode(a.raw()), yr = b.encode(b.raw());
           const columns: string[] = [];
           for (let i = keyCount; i < o.pairs.length; i++) if (!xr.values[i].equals(yr.values[i])) columns.push(o.pairs[i].name);
           if (columns.length) out.push({ table: o.table, key: xr.shown, kind: 'changed', columns });

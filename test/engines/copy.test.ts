@@ -6,7 +6,7 @@
 // bytes, NULLs, a latin1 column and astral characters, and declines binary columns.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { KeyRange, KeyTuple, TableSchema } from '../../src/core/types';
-import type { Engine } from '../../src/engines/engine';
+import type { ByteBatch, Engine } from '../../src/engines/engine';
 import { openEngine } from '../../src/engines/open';
 import { MY_URL, openTestDbs, PG_URL, type TestDbs } from '../helpers/db';
 
@@ -54,18 +54,25 @@ async function viaScan(range: KeyRange | KeyRange[], after?: KeyTuple): Promise<
   return out;
 }
 
+/** A byte batch's rows as the strings the string scan gives (NULL as null). */
+function decoded(b: ByteBatch): unknown[][] {
+  const out: unknown[][] = [];
+  for (let r = 0; r < b.rows; r++) {
+    const row: unknown[] = [];
+    for (let c = 0; c < b.cols; c++) {
+      const s = b.starts[r * b.cols + c];
+      row.push(s < 0 ? null : b.buf.toString('utf8', s, b.ends[r * b.cols + c]));
+    }
+    out.push(row);
+  }
+  return out;
+}
+
 async function viaBytes(range: KeyRange | KeyRange[], after?: KeyTuple): Promise<unknown[][]> {
   const out: unknown[][] = [];
   for await (const b of pg.scanBytes!({ schema, columns: COLS, range, after, fetchSize: 3 })!) {
     expect(b.cols).toBe(COLS.length);
-    for (let r = 0; r < b.rows; r++) {
-      const row: unknown[] = [];
-      for (let c = 0; c < b.cols; c++) {
-        const s = b.starts[r * b.cols + c];
-        row.push(s < 0 ? null : b.buf.toString('utf8', s, b.ends[r * b.cols + c]));
-      }
-      out.push(row);
-    }
+    out.push(...decoded(b));
   }
   return out;
 }
@@ -107,14 +114,7 @@ describe('MySQL/MariaDB scanBytes = scan', () => {
       const got: unknown[][] = [];
       for await (const b of my.scanBytes!({ schema: mySchema, columns: MY_COLS, range, after, fetchSize })!) {
         expect(b.rows).toBeLessThanOrEqual(fetchSize);
-        for (let r = 0; r < b.rows; r++) {
-          const row: unknown[] = [];
-          for (let c = 0; c < b.cols; c++) {
-            const s = b.starts[r * b.cols + c];
-            row.push(s < 0 ? null : b.buf.toString('utf8', s, b.ends[r * b.cols + c]));
-          }
-          got.push(row);
-        }
+        got.push(...decoded(b));
       }
       expect(want.length).toBeGreaterThan(2);
       expect(got).toEqual(want);
