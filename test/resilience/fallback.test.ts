@@ -91,7 +91,9 @@ describe('refinement too big for a hashing thread', () => {
   it('a real OOM in the refinement thread: the batch is compared on the activity thread → exact, level 0', async () => {
     await widePair('fb_wide2', 300, 64);
     const config = writeConfig('oom-refine.yaml', `connections:\n  src: { url: "${PG_URL}", region: fbref }\n  dst: { url: "${MY_URL}", region: fbref }\ntables:\n  - { table: fb_wide2, source: src, target: dst }\noptions: { mode: extract, fetchSize: 50, segmentRows: 100, partitionRows: 1000 }\n`);
-    const worker = await startWorker(['--region', 'fbref', '--threads', '1', '--thread-heap-mb', '24'], { PARITY_LOG_LEVEL: 'WARN' });
+    // rows as strings (tables with binary columns, PostgreSQL with --where): byte scans keep a
+    // batch's bytes outside the thread heap, and this batch would fit
+    const worker = await startWorker(['--region', 'fbref', '--threads', '1', '--thread-heap-mb', '24'], { PARITY_LOG_LEVEL: 'WARN', PARITY_SCAN_BYTES: '0' });
     try {
       const r = await runCli(['run', '--config', config, '--json']);
       expect(r.code, r.stderr + r.stdout).toBe(1);

@@ -7,7 +7,7 @@ import type { ColumnInfo, KeyRange, KeyTuple, TableSchema } from '../../core/typ
 import { familyOf, makeKeyEncoder } from '../../canonical';
 import { lockTimeoutMs, type AggregateRequest, type ByteBatch, type Engine, type OpenOptions, type RawRow, type ScanRequest } from '../engine';
 import { keyColumns, literalRangeWhere, orderBy, quoteIdent, quoteTable, rangeWhere, selectExpr, splitTableName, sqlName } from './dialect';
-import { copyBatches } from './copy';
+import { copyBatches, CopyOut } from './copy';
 import { engineError } from './errors';
 
 export interface PgConnConfig {
@@ -25,9 +25,6 @@ interface PgCursor extends pg.Submittable {
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const Cursor = require('pg-cursor') as new (text: string, values: unknown[], config: { rowMode: 'array'; types: unknown }) => PgCursor;
-// pg-copy-streams (the COPY sub-protocol on a pg client) ships no type declarations either
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const copyTo = (require('pg-copy-streams') as { to: (sql: string) => pg.Submittable & AsyncIterable<Buffer> }).to;
 
 /** Every value arrives as the server's text: no Date, no Number, no JSON.parse. */
 const TEXT_TYPES = { getTypeParser: () => (v: string) => v };
@@ -273,8 +270,8 @@ export class PostgresEngine implements Engine {
     const { table, select, keys } = await this.scanParts(req);
     const sql = `COPY (SELECT ${select.join(', ')} FROM ${table} ${literalRangeWhere(keys, req.range, req.after)} ${orderBy(keys)}) TO STDOUT`;
     yield* this.inSnapshot(req, async function* (client, aborted) {
-      const stream = client.query(copyTo(sql));
-      for await (const batch of copyBatches(stream, select.length, Math.max(1, req.fetchSize | 0))) {
+      const copy = client.query(new CopyOut(sql) as unknown as pg.Submittable) as unknown as CopyOut;
+      for await (const batch of copyBatches(copy.chunks(), select.length, Math.max(1, req.fetchSize | 0))) {
         yield batch;
         if (aborted()) throw cancelled(req.schema.table);
       }
