@@ -290,7 +290,7 @@ describe('identifiers and streaming', () => {
     expect((await myE.sampleKeys(ms, 10)).length).toBe(2);
   });
 
-  test('scan streams in fetchSize batches; cancelling via the signal kills the query and reports Cancelled; sampleKeys spreads', async () => {
+  test('scan and scanBytes stream in fetchSize batches; cancelling via the signal kills the query and reports Cancelled; sampleKeys spreads', async () => {
     const t = db.name('big');
     await db.createPg(t, 'id bigint PRIMARY KEY, v text');
     await db.pg(`INSERT INTO ${pgIdent(t)} SELECT g, 'v' || g FROM generate_series(1, 200000) g`);
@@ -313,6 +313,19 @@ describe('identifiers and streaming', () => {
       expect(n).toBeLessThan(200_000);
       // stopping early (break) releases the connection: later work still runs
       for await (const b of e.scan({ schema: s, columns: ['id'], range: {}, fetchSize: 10 })) { void b; break; }
+      // the byte scan (digests, refinement) is cancelled the same way and releases the same way
+      const ac2 = new AbortController();
+      let m = 0;
+      const err2 = await (async () => {
+        for await (const b of e.scanBytes!({ schema: s, columns: ['id', 'v'], range: {}, fetchSize: 1000, signal: ac2.signal })!) {
+          expect(b.rows).toBeLessThanOrEqual(1000);
+          m += b.rows;
+          if (m >= 5000) ac2.abort();
+        }
+      })().catch((x) => x);
+      expect(classify(err2), String(err2)).toBe('Cancelled');
+      expect(m).toBeLessThan(200_000);
+      for await (const b of e.scanBytes!({ schema: s, columns: ['id'], range: {}, fetchSize: 10 })!) { void b; break; }
       expect(await e.count(s, { lo: ['100'], hi: ['200'] })).toBe(100);
       const sample = await e.sampleKeys(s, 50);
       expect(sample.length).toBeGreaterThan(10);
