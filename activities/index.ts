@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { checkSchemas, compareKeys, withPairFamilies, CANONICAL_VERSION } from '../src/canonical';
 import type { ConnectionRef, TableSpec } from '../src/config/schema';
 import type { ColumnPair, DiffRecord, Family, KeyRange, KeyTuple, SchemaCheck, TableSchema } from '../src/core/types';
-import { compareRange, rangeChunks, rowDigests } from '../src/digest/compare';
+import { compareChunks, rangeChunks, rowDigests } from '../src/digest/compare';
 import type { Governor } from '../src/policy/governor';
 import type { RowDigest } from '../src/core/rowdiff';
 import { digestPartition, type DigestCheckpoint, type DigestResult, type DigestTask } from '../src/digest/partition';
@@ -391,14 +391,11 @@ export function createActivities(deps: WorkerDeps) {
       const compareHere = () =>
         withEngine(input.source, `refine ${input.table}`, (se) =>
           withEngine(input.target, `refine ${input.table}`, async (te) => {
-            for (const range of rangeChunks(input.ranges)) {
+            deps.governor?.check();
+            rowsRefetched = await compareChunks({ engine: se, schema: input.source.schema }, { engine: te, schema: input.target.schema }, rangeChunks(input.ranges), { ...options, maskKey: deps.maskKey, signal }, records, (read) => {
+              hb.beat({ rowsRefetched: read });
               deps.governor?.check();
-              const n = await compareRange({ engine: se, schema: input.source.schema }, { engine: te, schema: input.target.schema }, range, { ...options, maskKey: deps.maskKey, signal }, records);
-              rowsRefetched.source += n.source;
-              rowsRefetched.target += n.target;
-              hb.beat({ rowsRefetched });
-              deps.governor?.check();
-            }
+            });
           }),
         );
       try {

@@ -3,7 +3,7 @@
 import { compareKeys } from '../canonical';
 import type { ColumnPair, DiffRecord, Family, KeyRange, KeyTuple, TableSchema } from '../core/types';
 import type { ByteBatch, Engine, RawRow, ScanRequest } from '../engines/engine';
-import { SCAN_BYTES_ENV } from './partition';
+import { bytesScan } from './partition';
 import { makeEncoder, type EncodedRow, type Side } from './encode';
 import { FusedRowHasher, fusedEnabled } from './fused';
 import { RowHasher } from './row';
@@ -27,15 +27,15 @@ export interface CompareResult {
   rowsRefetched: { source: number; target: number };
 }
 
-/** One side's scan of the compared columns over the range(s), in batches. */
-function scan(side: Side, s: CompareSide, o: CompareOptions, range: KeyRange | KeyRange[]): AsyncIterable<RawRow[]> {
+/** One side's scan request for the compared columns over the range(s). */
+function scanRequest(side: Side, s: CompareSide, o: CompareOptions, range: KeyRange | KeyRange[]): ScanRequest {
   const columns = o.pairs.map((p) => (side === 'source' ? p.source.name : p.target.name));
-  return s.engine.scan({ schema: s.schema, columns, range, where: o.where, fetchSize: o.fetchSize, signal: o.signal });
+  return { schema: s.schema, columns, range, where: o.where, fetchSize: o.fetchSize, signal: o.signal };
 }
 
 async function* rows(side: Side, s: CompareSide, o: CompareOptions, range: KeyRange | KeyRange[], counter: { n: number }): AsyncGenerator<EncodedRow> {
   const encode = makeEncoder(o.pairs, side, o.maskKey);
-  for await (const batch of scan(side, s, o, range)) {
+  for await (const batch of s.engine.scan(scanRequest(side, s, o, range))) {
     counter.n += batch.length;
     for (const raw of batch) yield encode(raw);
   }
@@ -67,10 +67,8 @@ class Cursor {
   private started = false;
 
   constructor(private readonly side: Side, s: CompareSide, o: CompareOptions, range: KeyRange | KeyRange[], private readonly counter: { n: number }, private readonly digests: boolean, private readonly families: Family[]) {
-    const columns = o.pairs.map((p) => (side === 'source' ? p.source.name : p.target.name));
-    const req: ScanRequest = { schema: s.schema, columns, range, where: o.where, fetchSize: o.fetchSize, signal: o.signal };
-    const bytes = digests && process.env[SCAN_BYTES_ENV] !== '0' ? s.engine.scanBytes?.(req) : undefined;
-    this.it = (bytes ?? s.engine.scan(req))[Symbol.asyncIterator]();
+    const req = scanRequest(side, s, o, range);
+    this.it = (bytesScan(s.engine, req, digests) ?? s.engine.scan(req))[Symbol.asyncIterator]();
     this.hasher = new FusedRowHasher(o.pairs, side, o.maskKey);
     this.encode = makeEncoder(o.pairs, side, o.maskKey);
   }
@@ -172,6 +170,28 @@ export async function compareRange(source: CompareSide, target: CompareSide, ran
     await Promise.allSettled([a.close(), b.close()]);
   }
   return { source: sc.n, target: tc.n };
+}
+
+/**
+ * compareRange over chunks of ranges, one query per side per chunk (a refinement batch, in a
+ * pool thread or on the activity's thread); `afterChunk` sees the running row counts.
+ */
+export async function compareChunks(
+  source: CompareSide,
+  target: CompareSide,
+  chunks: (KeyRange | KeyRange[])[],
+  o: CompareOptions,
+  out: DiffRecord[],
+  afterChunk?: (read: { source: number; target: number }) => void,
+): Promise<{ source: number; target: number }> {
+  const read = { source: 0, target: 0 };
+  for (const chunk of chunks) {
+    const n = await compareRange(source, target, chunk, o, out);
+    read.source += n.source;
+    read.target += n.target;
+    afterChunk?.(read);
+  }
+  return read;
 }
 
 import type { RowDigest } from '../core/rowdiff';

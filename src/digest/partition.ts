@@ -146,7 +146,7 @@ export async function digestPartition(
         onProgress(acc.snapshot());
       }
     };
-    const bytes = bytesScan(engine, req, acc);
+    const bytes = bytesScan(engine, req, acc.takesBytes);
     if (bytes) {
       for await (const b of bytes) {
         for (let r = 0; r < b.rows; r++) acc.addBytes(b, r);
@@ -168,10 +168,12 @@ export async function digestPartition(
 export const SCAN_BYTES_ENV = 'PARITY_SCAN_BYTES';
 
 /**
- * The byte scan of a digest (PostgreSQL COPY, MySQL/MariaDB row packets), when the engine
- * offers one for this request and the fused hasher is on; else undefined (Engine.scan).
+ * The byte scan of a request (PostgreSQL COPY, MySQL/MariaDB row packets), when the engine
+ * offers one for it, the caller hashes with the fused hasher (`fused`; the reference path
+ * takes rows) and PARITY_SCAN_BYTES is not 0; else undefined (use Engine.scan). Digests
+ * and refinement both ask here.
  */
-export function bytesScan(engine: Engine, req: ScanRequest, acc: SegmentAccumulator): AsyncIterable<ByteBatch> | undefined {
-  if (!engine.scanBytes || !acc.takesBytes || process.env[SCAN_BYTES_ENV] === '0') return undefined;
+export function bytesScan(engine: Engine, req: ScanRequest, fused: boolean): AsyncIterable<ByteBatch> | undefined {
+  if (!engine.scanBytes || !fused || process.env[SCAN_BYTES_ENV] === '0') return undefined;
   return engine.scanBytes(req);
 }

@@ -11,7 +11,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { DiffRecord } from '../core/types';
 import { openEngine } from '../engines/open';
-import { compareRange, type CompareOptions } from './compare';
+import { compareChunks, compareRange, type CompareOptions } from './compare';
 import { digestPartition, type DigestTask } from './partition';
 import { threadError } from './thread-error';
 
@@ -43,18 +43,14 @@ export interface CompareTask {
 /** Refinement of a batch in this thread: rows are matched by fused digests, records come back. */
 export async function compare(t: CompareTask): Promise<{ records: DiffRecord[]; rowsRefetched: { source: number; target: number } }> {
   const records: DiffRecord[] = [];
-  const rowsRefetched = { source: 0, target: 0 };
+  let rowsRefetched = { source: 0, target: 0 };
   const o: CompareOptions = { ...t.options, maskKey: t.options.maskKey ? Buffer.from(t.options.maskKey, 'hex') : undefined };
   try {
     const se = await openEngine(t.source.url, { applicationName: t.applicationName });
     try {
       const te = await openEngine(t.target.url, { applicationName: t.applicationName });
       try {
-        for (const chunk of t.chunks) {
-          const n = await compareRange({ engine: se, schema: t.source.schema }, { engine: te, schema: t.target.schema }, chunk, o, records);
-          rowsRefetched.source += n.source;
-          rowsRefetched.target += n.target;
-        }
+        rowsRefetched = await compareChunks({ engine: se, schema: t.source.schema }, { engine: te, schema: t.target.schema }, t.chunks, o, records);
       } finally {
         await te.close().catch(() => {});
       }

@@ -148,7 +148,7 @@ describe('fused = reference on rows read from both engines', () => {
           expect(fused.snapshot(), `${dir} ${side}`).toEqual(want);
           // digests read bytes (scanBytes): PostgreSQL COPY always; MariaDB declines a table
           // with a binary column (its bytes are not text), so this run reads its strings
-          expect(bytesScan(e, { schema, columns, range: {}, fetchSize: 13 }, fused) !== undefined).toBe(e.dialect === 'postgres');
+          expect(bytesScan(e, { schema, columns, range: {}, fetchSize: 13 }, fused.takesBytes) !== undefined).toBe(e.dialect === 'postgres');
           const url = side === 'source' ? srcUrl : tgtUrl;
           // the real digestPartition (fused by default), fetch sizes that split reads and batches
           for (const fetchSize of [13, 2000]) {
@@ -161,7 +161,7 @@ describe('fused = reference on rows read from both engines', () => {
           const textRef = new SegmentAccumulator(textTask, { reference: true });
           for (const row of rows) textRef.add(row.filter((_, k) => k !== bin));
           const textColumns = textTask.pairs.map((p) => p[side].name);
-          expect(bytesScan(e, { schema, columns: textColumns, range: {}, fetchSize: 13 }, new SegmentAccumulator(textTask))).toBeDefined();
+          expect(bytesScan(e, { schema, columns: textColumns, range: {}, fetchSize: 13 }, new SegmentAccumulator(textTask).takesBytes)).toBeDefined();
           for (const fetchSize of [13, 2000]) {
             const got = await digestPartition({ ...textTask, url, schema, range: {}, fetchSize, applicationName: 'parity-test:fused' });
             expect({ rows: got.rows, lastKey: got.lastKey, segments: got.segments } as DigestCheckpoint, `${dir} ${side} bytes, fetch ${fetchSize}`).toEqual(textRef.snapshot());

@@ -56,7 +56,7 @@ export class CopyOut {
     w?.();
   }
 
-  /** The COPY data in chunks; each is valid until the next is asked for. */
+  /** The COPY data in chunks; each is valid (and the consumer's to write into) until the next is asked for. */
   async *chunks(): AsyncGenerator<Buffer> {
     for (;;) {
       if (this.used) {
@@ -173,7 +173,9 @@ export function splitRows(buf: Buffer, from: number, cols: number, cap: number, 
 /**
  * Rows of `cols` fields from a COPY text stream, in batches of at most `maxRows` (a batch
  * never spans two chunks: its offsets point into one buffer). The consumer must be done
- * with a batch before asking for the next (its arrays are reused).
+ * with a batch before asking for the next (its arrays are reused). A chunk is parsed where
+ * it lies (escapes are undone in it) unless a row cut by the last chunk's end waits: then
+ * that row and the chunk are put together in one reused buffer.
  */
 export async function* copyBatches(chunks: AsyncIterable<Buffer>, cols: number, maxRows: number): AsyncGenerator<ByteBatch> {
   const cap = Math.max(1, maxRows);
@@ -181,19 +183,23 @@ export async function* copyBatches(chunks: AsyncIterable<Buffer>, cols: number, 
   const ends = new Int32Array(cap * cols);
   const escapedField = new Uint8Array(cols);
   const split: Split = { rows: 0, next: 0 };
-  // one reused buffer holds the cut row carried over plus the new chunk: a new Buffer per
-  // chunk (Buffer.concat) is memory outside the V8 heap that its collector frees late (the
-  // worker's peak RSS grew ~50 MiB with it)
+  // a reused buffer, not Buffer.concat: a new Buffer per chunk is memory outside the V8 heap
+  // that its collector frees late (the worker's peak RSS grew ~50 MiB with it)
   let work = Buffer.allocUnsafeSlow(1 << 17);
   let carry = 0;
+  const room = (n: number) => {
+    if (n <= work.length) return;
+    const bigger = Buffer.allocUnsafeSlow(Math.max(work.length * 2, n));
+    work.copy(bigger, 0, 0, carry);
+    work = bigger;
+  };
   for await (const piece of chunks) {
-    if (carry + piece.length > work.length) {
-      const bigger = Buffer.allocUnsafeSlow(Math.max(work.length * 2, carry + piece.length));
-      work.copy(bigger, 0, 0, carry);
-      work = bigger;
+    let buf = piece;
+    if (carry) {
+      room(carry + piece.length);
+      piece.copy(work, carry);
+      buf = work.subarray(0, carry + piece.length);
     }
-    piece.copy(work, carry);
-    const buf = work.subarray(0, carry + piece.length);
     let at = 0;
     for (;;) {
       splitRows(buf, at, cols, cap, starts, ends, escapedField, split);
@@ -201,9 +207,15 @@ export async function* copyBatches(chunks: AsyncIterable<Buffer>, cols: number, 
       at = split.next;
       if (split.rows < cap) break;
     }
-    // the cut row moves to the front (copyWithin handles the overlap)
-    carry = buf.length - at;
-    if (carry) work.copyWithin(0, at, buf.length);
+    // the cut row moves to the front of the work buffer (copy handles the overlap when it is
+    // already there)
+    const cut = buf.length - at;
+    if (cut) {
+      carry = 0;
+      room(cut);
+      buf.copy(work, 0, at, buf.length);
+    }
+    carry = cut;
   }
   if (carry) throw new Error('COPY data ended inside a row');
 }

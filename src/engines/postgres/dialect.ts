@@ -107,13 +107,9 @@ export function rangeWhere(keyCols: ColumnInfo[], range: KeyRange | KeyRange[], 
  * of every Parity session), then the same casts as the parameters get.
  */
 export function literalRangeWhere(keyCols: ColumnInfo[], range: KeyRange | KeyRange[], after: KeyTuple | undefined): string {
-  const values: unknown[] = [];
-  const w = rangePredicate(keyCols.map(keyBoundColumn), keyCols.map(keyExpr), range, after, undefined, (n) => {
-    return `\u0000${n}\u0000`;
-  });
-  values.push(...w.params);
+  const w = rangePredicate(keyCols.map(keyBoundColumn), keyCols.map(keyExpr), range, after, undefined, (n) => `\u0000${n}\u0000`);
   return w.sql.replace(/\u0000(\d+)\u0000/g, (_, n: string) => {
-    const v = values[Number(n)];
+    const v = w.params[Number(n)];
     if (typeof v !== 'string' || v.includes('\u0000')) throw new Error(`key bound ${JSON.stringify(v)} cannot be written as a literal`);
     return `'${v.replace(/'/g, "''")}'`;
   });
