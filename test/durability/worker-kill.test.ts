@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { runCli, startWorker, stopProcess } from '../helpers/cli';
 import {
   OUT, activityRuns, connEnv, createCrashPair, dropCrashPair, history, queryProgress, readManifest,
-  temporalClient, until, waitForPartitions, workerIdentity, writeConfig, type CrashPair,
+  temporalClient, until, waitForPartitions, waitForStartedDigest, workerIdentity, writeConfig, type CrashPair,
 } from '../helpers/crash';
 
 const TABLE = 'crash_kill';
@@ -46,6 +46,9 @@ describe('durability: the worker process is SIGKILLed mid-run', () => {
     const run = runCli(['run', '--config', cfg, '--json', '--out', out, '--run-id', runId, '--segment-rows', '250', '--partition-rows', '5000'], { timeoutMs: 240_000 });
 
     const before = await waitForPartitions(client, wfTable, 2);
+    // kill while a digest runs: a kill in the gap between two activities (partitions take
+    // ~0.1 s now) leaves nothing to retry, and this test is about the retry
+    const inFlight = await waitForStartedDigest(client, wfTable);
     const killedAt = Date.now();
     a.kill('SIGKILL');
     await new Promise((r) => a.once('exit', r));
@@ -73,7 +76,7 @@ describe('durability: the worker process is SIGKILLed mid-run', () => {
     expect(byA.length).toBeGreaterThanOrEqual(before.partitions.source.done + before.partitions.target.done);
     expect(byB.length).toBeGreaterThan(0);
     const retried = runs.filter((x) => x.attempt >= 2 || x.outcome === 'timedOut');
-    expect(retried.length, JSON.stringify(runs)).toBeGreaterThan(0);
+    expect(retried.length, `in flight at the kill: ${inFlight}; ${JSON.stringify(runs)}`).toBeGreaterThan(0);
     // every partition of each side completed exactly once
     for (const side of ['source', 'target']) {
       const labels = runs.filter((x) => x.side === side && x.outcome === 'completed').map((x) => x.label);

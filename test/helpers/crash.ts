@@ -161,6 +161,21 @@ export async function waitForPartitions(client: Client, workflowId: string, minD
   }, timeoutMs, 100);
 }
 
+/** Waits until a digestPartition of the workflow is running on a worker (started, not only
+ *  scheduled), so a kill lands on work in flight and not in the gap between two activities;
+ *  returns the started activities' ids. */
+const PENDING_ACTIVITY_STATE_STARTED = 2; // temporal.api.enums.v1.PendingActivityState
+export async function waitForStartedDigest(client: Client, workflowId: string, timeoutMs = 120_000): Promise<string[]> {
+  const h = client.workflow.getHandle(workflowId);
+  return until(`${workflowId}: a digestPartition started`, async () => {
+    const d = await h.describe();
+    const started = (d.raw.pendingActivities ?? [])
+      .filter((pa) => pa.activityType?.name === 'digestPartition' && pa.state === PENDING_ACTIVITY_STATE_STARTED)
+      .map((pa) => pa.activityId ?? '');
+    return started.length ? started : undefined;
+  }, timeoutMs, 20);
+}
+
 /** The default identity of an SDK worker in a process with this pid. */
 export const workerIdentity = (pid: number) => `${pid}@${hostname()}`;
 
