@@ -28,6 +28,8 @@ interface Options {
   profile: boolean;
   dir: string;
   runArgs: string[];
+  /** extra arguments for every `parity worker` the bench starts */
+  workerArgs: string[];
 }
 
 const HELP = `npm run bench -- [options]
@@ -38,11 +40,12 @@ const HELP = `npm run bench -- [options]
   --profile          also profile the extract path (worker and pool threads under --cpu-prof)
   --fresh            rebuild the bench tables even when a matching pair exists
   --drop             drop the bench tables at the end (default: keep them for the next run)
+  --worker-args "A B" extra arguments for every \`parity worker\` (e.g. --worker-args "--threads 3")
   --dir DIR          bench state (Temporal SQLite, results, profiles); default $TMPDIR/parity-bench
   -- ARGS            extra arguments for every \`parity run\` (e.g. -- --concurrency 4)`;
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { rows: [1_000_000], json: false, fresh: false, drop: false, configs: [...CONFIGS], profile: false, dir: join(tmpdir(), 'parity-bench'), runArgs: [] };
+  const o: Options = { rows: [1_000_000], json: false, fresh: false, drop: false, configs: [...CONFIGS], profile: false, dir: join(tmpdir(), 'parity-bench'), runArgs: [], workerArgs: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -61,6 +64,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--drop') o.drop = true;
     else if (a === '--profile') o.profile = true;
     else if (a === '--dir') o.dir = next();
+    else if (a === '--worker-args') o.workerArgs = next().split(/\s+/).filter(Boolean);
     else if (a === '--configs') {
       o.configs = next().split(',').map((c) => {
         if (!(CONFIGS as readonly string[]).includes(c)) throw new Error(`--configs: unknown "${c}" (one of ${CONFIGS.join(', ')})`);
@@ -182,7 +186,7 @@ async function measuredRun(ctx: Ctx, spec: PairSpec, plan: Plan, dir: Direction,
 async function withWorkers<T>(ctx: Ctx, n: number, args: string[], fn: (ws: WorkerProc[], warm: Partial<Measured>) => Promise<T>, nodeArgs: string[] = [], runExtra: string[] = [], exclude: string[] = []): Promise<T> {
   const ws: WorkerProc[] = [];
   try {
-    for (let i = 0; i < n; i++) ws.push(await startWorker(ctx.env, args, nodeArgs));
+    for (let i = 0; i < n; i++) ws.push(await startWorker(ctx.env, [...args, ...ctx.o.workerArgs], nodeArgs));
     ctx.coldWorkerSeconds ??= ws[0].startSeconds;
     // the warm-up uses the measured run's options: it also tells whether a mode is available
     const warm = await measuredRun(ctx, ctx.warm.spec, ctx.warm.plan, 'pg2my', 'warmup', runExtra, exclude);

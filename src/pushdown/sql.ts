@@ -210,11 +210,15 @@ export function pushdownQuery(dialect: Dialect, input: PushdownQueryInput): (tab
       });
       const w = pg.rangeWhere(keyCols, input.range, undefined, input.where, params.length + 1);
       params.push(...w.params);
+      const h = `left(md5(concat_ws(',', ${fields.join(', ')})), 16)`;
+      // one segment: a plain aggregate (the subquery form below with a constant segment took
+      // 750 ms against 364 ms for 200k rows, and 443 ms with 1,563 segments)
+      if (!input.inner.length) return { sql: `SELECT 0, count(*)::text, sum(('x' || ${h})::bit(64)::bigint)::text FROM ${table} ${w.sql}`, params };
       // the subquery (kept by OFFSET 0) computes each row's segment once: grouping on the
       // CASE itself measured 1.6x slower over 7,813 segments
       const sql =
         `SELECT seg, count(*)::text, sum(('x' || h)::bit(64)::bigint)::text ` +
-        `FROM (SELECT ${seg} AS seg, left(md5(concat_ws(',', ${fields.join(', ')})), 16) AS h FROM ${table} ${w.sql} OFFSET 0) d GROUP BY seg`;
+        `FROM (SELECT ${seg} AS seg, ${h} AS h FROM ${table} ${w.sql} OFFSET 0) d GROUP BY seg`;
       return { sql, params };
     }
     const params: unknown[] = [];
@@ -228,9 +232,10 @@ export function pushdownQuery(dialect: Dialect, input: PushdownQueryInput): (tab
     });
     const w = my.rangeWhere(keyCols, input.range, undefined, input.where);
     params.push(...w.params);
+    // one segment: no GROUP BY (an empty range then gives one row of count 0, skipped)
     const sql =
       `SELECT ${seg} AS seg, COUNT(*), SUM(CAST(CONV(LEFT(MD5(CONCAT_WS(',', ${fields.join(', ')})), 16), 16, -10) AS SIGNED)) ` +
-      `FROM ${table} ${w.sql} GROUP BY seg`;
+      `FROM ${table} ${w.sql}${input.inner.length ? ' GROUP BY seg' : ''}`;
     return { sql, params };
   };
 }

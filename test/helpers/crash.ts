@@ -188,6 +188,8 @@ export interface ActivityRun {
   outcome: string;
   label?: string;
   side?: string;
+  /** digestPartition: how many segment boundaries lie inside the partition (0 = one digest for all of it) */
+  inner?: number;
 }
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -204,13 +206,14 @@ export function activityRuns(events: HistoryEvent[]): ActivityRun[] {
     const id = Number(e.eventId);
     const a = e.activityTaskScheduledEventAttributes;
     if (a) {
-      let label: string | undefined, side: string | undefined;
+      let label: string | undefined, side: string | undefined, inner: number | undefined;
       try {
         const input = JSON.parse(Buffer.from(a.input?.payloads?.[0]?.data ?? []).toString('utf8'));
         label = input?.label;
         side = input?.side;
+        inner = Array.isArray(input?.inner) ? input.inner.length : undefined;
       } catch { /* not JSON */ }
-      byScheduled.set(id, { type: a.activityType?.name ?? '?', identity: '', attempt: 0, scheduledEventId: id, outcome: 'open', label, side });
+      byScheduled.set(id, { type: a.activityType?.name ?? '?', identity: '', attempt: 0, scheduledEventId: id, outcome: 'open', label, side, inner });
     }
     const s = e.activityTaskStartedEventAttributes;
     if (s) {
