@@ -46,7 +46,11 @@ export function pairWhole(st: WholeState, side: Side, p: Partition, r: DigestRes
   seen.unequal++;
   for (const s of SIDES) requeueSegmented(st, s, p);
   if (seen.unequal >= 2 && seen.unequal > seen.equal) {
-    for (const s of SIDES) st.queues[s] = st.queues[s].map((j) => (j.whole ? { ...j, whole: undefined } : j));
+    // only partitions neither side has begun whole: a whole digest begun (or done) on one
+    // side waits for the other side's whole digest, which must then still come
+    const target = new Set(st.queues.target.filter((j) => j.whole).map((j) => labelOf(j.p)));
+    const both = new Set(st.queues.source.filter((j) => j.whole && target.has(labelOf(j.p))).map((j) => labelOf(j.p)));
+    for (const s of SIDES) st.queues[s] = st.queues[s].map((j) => (j.whole && both.has(labelOf(j.p)) ? { ...j, whole: undefined } : j));
   }
 }
 

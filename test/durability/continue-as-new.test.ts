@@ -71,42 +71,51 @@ describe('durability: continue-as-new under a low history threshold', () => {
   });
 
   // pushdown, partition first: whole-partition digests waiting for the other side's are
-  // carried state too; the chain still reports exactly, and only differing partitions are
-  // read a second time (by segment)
-  it('pushdown, partition first: continues as new and still reports exactly', async () => {
-    const PD = 'crash_can_pd';
-    const few = await createCrashPair(PD, N, { missing: 1, changed: 1, extra: 1 });
-    try {
-      const runId = `crash-can-pd-${Date.now().toString(36)}`;
-      const cfg = writeConfig(join(OUT, 'can-pd.json'), {
-        source: 'ccan_src', target: 'ccan_tgt', region: REGION, tables: [PD],
-        options: { mode: 'pushdown', historyThreshold: 50, segmentRows: 250, partitionRows: 2500 },
-      });
-      const out = join(OUT, 'can-pd.jsonl');
-      const r = await runCli(['run', '--config', cfg, '--json', '--out', out, '--run-id', runId], { timeoutMs: 240_000 });
-      expect(r.code, r.stderr).toBe(1);
-      const t = JSON.parse(r.stdout).tables[0];
-      expect(t).toMatchObject({ table: PD, mode: 'pushdown', sourceRows: few.sourceRows, targetRows: few.targetRows });
-      expect(readManifest(out)).toEqual(few.expected);
-      const chain = await runChain(client, `parity/${runId}/${PD}`);
-      expect(chain.length).toBeGreaterThan(1);
-      const digests = chain.flatMap((c) => activityRuns(c.events)).filter((x) => x.type === 'digestPartition' && x.outcome === 'completed');
-      for (const side of ['source', 'target']) {
-        const mine = digests.filter((x) => x.side === side);
-        const whole = mine.filter((x) => x.inner === 0).map((x) => x.label);
-        const segmented = mine.filter((x) => x.inner! > 0).map((x) => x.label);
-        // 12 partitions whole, once each; the (at most 3) differing ones again by segment
-        expect(new Set(whole).size, `${side} whole: ${whole.join(' ')}`).toBe(whole.length);
-        expect(whole.length).toBe(12);
-        expect(segmented.length).toBeGreaterThanOrEqual(1);
-        expect(segmented.length).toBeLessThanOrEqual(3);
-        expect(segmented.every((l) => whole.includes(l))).toBe(true);
+  // carried state too; the chain still reports exactly. Few differences: only differing
+  // partitions are read a second time (by segment). Scattered differences (most partitions
+  // differ): once two pairs differ, the partitions neither side has begun go by segment —
+  // this hung when a side had begun a partition whole that the other side then took by segment
+  for (const [kind, diffs] of [['few', { missing: 1, changed: 1, extra: 1 }], ['scattered', {}]] as const) {
+    it(`pushdown, partition first, ${kind} differences: continues as new and still reports exactly`, async () => {
+      const PD = `crash_can_pd_${kind}`;
+      const pd = await createCrashPair(PD, N, diffs);
+      try {
+        const runId = `crash-can-pd-${kind}-${Date.now().toString(36)}`;
+        const cfg = writeConfig(join(OUT, `can-pd-${kind}.json`), {
+          source: 'ccan_src', target: 'ccan_tgt', region: REGION, tables: [PD],
+          options: { mode: 'pushdown', historyThreshold: 50, segmentRows: 250, partitionRows: 2500 },
+        });
+        const out = join(OUT, `can-pd-${kind}.jsonl`);
+        const r = await runCli(['run', '--config', cfg, '--json', '--out', out, '--run-id', runId], { timeoutMs: 240_000 });
+        expect(r.code, r.stderr).toBe(1);
+        const t = JSON.parse(r.stdout).tables[0];
+        expect(t).toMatchObject({ table: PD, mode: 'pushdown', sourceRows: pd.sourceRows, targetRows: pd.targetRows });
+        expect(readManifest(out)).toEqual(pd.expected);
+        const chain = await runChain(client, `parity/${runId}/${PD}`);
+        expect(chain.length).toBeGreaterThan(1);
+        const digests = chain.flatMap((c) => activityRuns(c.events)).filter((x) => x.type === 'digestPartition' && x.outcome === 'completed');
+        for (const side of ['source', 'target']) {
+          const mine = digests.filter((x) => x.side === side);
+          const whole = mine.filter((x) => x.inner === 0).map((x) => x.label!);
+          const segmented = mine.filter((x) => x.inner! > 0).map((x) => x.label!);
+          expect(new Set(whole).size, `${side} whole: ${whole.join(' ')}`).toBe(whole.length);
+          expect(new Set(segmented).size, `${side} segmented: ${segmented.join(' ')}`).toBe(segmented.length);
+          // 12 partitions, each digested whole or by segment or both
+          expect(new Set([...whole, ...segmented]).size).toBe(12);
+          if (kind === 'few') {
+            expect(whole.length).toBe(12);
+            expect(segmented.length).toBeGreaterThanOrEqual(1);
+            expect(segmented.length).toBeLessThanOrEqual(3);
+          } else {
+            expect(whole.length).toBeLessThan(12);
+          }
+        }
+        console.log(`[continue-as-new] pushdown, ${kind} differences: ${chain.length} runs, rowsRead ${JSON.stringify(t.rowsRead)}`);
+      } finally {
+        await dropCrashPair(PD);
       }
-      console.log(`[continue-as-new] pushdown: ${chain.length} runs, rowsRead ${JSON.stringify(t.rowsRead)}`);
-    } finally {
-      await dropCrashPair(PD);
-    }
-  });
+    });
+  }
 
   // a pause is part of the carried state, so it survives continue-as-new
   it('a pause survives continue-as-new', async () => {

@@ -67,6 +67,26 @@ describe('partition first', () => {
     }
   });
 
+  it('a partition one side has begun whole stays whole on the other side (else its whole digest waits forever)', () => {
+    const parts = [P(0, 4), P(4, 8), P(8, 12), P(12, 16)];
+    const st = state(parts.slice(2));
+    // the source has taken 8-12 already (in flight): only 12-16 is queued whole on both sides
+    st.queues.source = st.queues.source.filter((j) => j.p.from !== 8);
+    const noop = () => {};
+    for (const p of parts.slice(0, 2)) {
+      pairWhole(st, 'source', p, digest(p, 4, 'a'), noop);
+      pairWhole(st, 'target', p, digest(p, 4, 'b'), noop);
+    }
+    expect(st.queues.target.filter((j) => j.whole).map((j) => j.p)).toEqual([P(8, 12)]);
+    expect(st.queues.source.filter((j) => j.whole)).toEqual([]);
+    // the source's whole digest of 8-12 arrives, then the target's: they pair as usual
+    let recorded = 0;
+    pairWhole(st, 'source', P(8, 12), digest(P(8, 12), 4, 'c'), () => void recorded++);
+    pairWhole(st, 'target', P(8, 12), digest(P(8, 12), 4, 'c'), () => void recorded++);
+    expect(recorded).toBe(2);
+    expect(st.whole).toEqual({});
+  });
+
   it('a side that gives up its whole digest takes the other side to segments, whichever comes first', () => {
     const p = P(0, 8);
     // the other side's whole digest already waits: it is queued by segment at once
