@@ -38,7 +38,6 @@ import {
 } from '../src/core/segments';
 import type { ColumnPair, KeyTuple, SchemaCheck, TableSchema } from '../src/core/types';
 import { diffRowDigests } from '../src/core/rowdiff';
-import { abandonWhole, pairWhole, type WholeDigests } from './partition-first';
 import { SEARCH_ATTRIBUTES_KEYS } from './search-attributes';
 import { taskQueueFor } from '../src/temporal/names';
 import type { ProgressView, TableSummary } from './types';
@@ -63,8 +62,6 @@ interface Job {
   p: Partition;
   checkpoint?: unknown;
   attempts: number;
-  /** pushdown, partition first: one digest for the whole partition, segments only if it differs */
-  whole?: boolean;
 }
 
 interface Carried {
@@ -88,11 +85,6 @@ interface Carried {
   reusedPartitions: number;
   /** a pause survives continue-as-new */
   paused?: boolean;
-  /** pushdown, partition first: whole-partition digests waiting for the other side's, by
-   *  partition label; 'segmented' = that side went on segment by segment (after trouble) */
-  whole?: WholeDigests;
-  /** whole-partition pairs compared so far, and how many differed */
-  wholeSeen?: { equal: number; unequal: number };
   /** refinement: batches taken (all finished), rows refetched, differing keys (for a recheck) */
   refine?: { next: number; rowsRefetched: Record<Side, number>; diffKeys: KeyTuple[]; found: number };
 }
@@ -198,16 +190,8 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
       partitionsDone: { source: 0, target: 0 },
       reusedPartitions: 0,
     };
-    // pushdown on tables that are mostly equal: each partition is digested whole first (no
-    // segment CASE or GROUP BY: MariaDB ~20 % less per partition) and again by segment only
-    // when the two sides' digests differ; not with --resume-from, which reuses segment digests
-    const partitionFirst = check.mode === 'pushdown' && !resumed && boundaries.length > 0 && patched('pushdown-partition-first');
     for (const side of SIDES) {
       for (const p of partitions) {
-        if (partitionFirst) {
-          st.queues[side].push({ p, attempts: 0, ...(p.to - p.from > 1 ? { whole: true } : {}) });
-          continue;
-        }
         // reuse an earlier run's results when they cover this partition exactly
         const saved = (resumed?.partitions ?? []).filter((x) => x.side === side && x.from >= p.from && x.to <= p.to);
         const covered = saved.reduce((n, x) => n + (x.to - x.from), 0) === p.to - p.from;
@@ -259,7 +243,6 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
     const label = `${job.p.from}-${job.p.to}`;
     const level = st.fallback.level;
     try {
-      const whole = job.whole === true;
       const r = await acts(side, longScan).digestPartition({
         side,
         conn: conn[side],
@@ -267,23 +250,21 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
         pairs,
         range: partitionRange(st.boundaries, job.p),
         segFrom: job.p.from,
-        // a whole partition is one segment, numbered as its first (never stored for --resume-from)
-        inner: whole ? [] : st.boundaries.slice(job.p.from, job.p.to - 1),
+        inner: st.boundaries.slice(job.p.from, job.p.to - 1),
         where: t.where,
         fetchSize: st.fallback.fetchSize,
         level,
         label,
         mode: st.check.mode,
         checkpoint: job.checkpoint as never,
-        store: whole ? undefined : { runId: input.runId, table: t.name, from: job.p.from, to: job.p.to },
+        store: { runId: input.runId, table: t.name, from: job.p.from, to: job.p.to },
       });
       const fp = maskKeyMismatch(st.maskKeyFp, r.maskKeyFp, `${side} partition ${label}`);
       if (fp.error) return void (fatal = ApplicationFailure.nonRetryable(fp.error, 'BadConfig'));
       st.maskKeyFp = fp.known;
       st.rowsRead[side] += r.rowsReadTotal ?? r.rowsReadNow;
+      recordPartition(st, side, job.p, r);
       st.partitionsDone[side]++;
-      if (whole) pairWhole(st, side, job.p, r, (s2, p2, r2) => recordPartition(st, s2, p2, r2));
-      else recordPartition(st, side, job.p, r);
       settle(st);
     } catch (err) {
       const cause = err instanceof ActivityFailure ? err.cause : err;
@@ -291,11 +272,6 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
       const detail = (cause as Error)?.message ?? String(cause);
       const partition = `${side}:${label}`;
       const hbCheckpoint = cause instanceof TimeoutFailure ? cause.lastHeartbeatDetails : undefined;
-      if (job.whole && (type === 'ResourceExhausted' || type === 'WorkerDied')) {
-        // trouble goes on segment by segment (a split never meets the other side's whole digest)
-        abandonWhole(st, side, job.p);
-        job = { p: job.p, attempts: job.attempts };
-      }
       if ((type === 'ResourceExhausted' || type === 'WorkerDied') && level < st.fallback.level) {
         // it failed under an older, bolder plan; the chain has moved on already: retry at the current level
         const parts = st.fallback.level === 1 ? splitPartition(job.p) : [job.p];
@@ -321,14 +297,11 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
   // history stays bounded: past the threshold, stop taking work, drain, and continue as new
   const drain = () =>
     workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > opts.historyThreshold || workflowInfo().historySize > 16 * 1024 * 1024;
-  // a lane is done when it has nothing queued or running and no whole-partition digest waits
-  // for its pair (a differing pair queues segment digests on both sides)
-  const idle = (side: Side) => st.queues[side].length === 0 && running[side] === 0 && Object.keys(st.whole ?? {}).length === 0;
   const lane = async (side: Side): Promise<void> => {
     const inflight = new Set<Promise<void>>();
     for (;;) {
-      await condition(() => fatal !== undefined || drain() || (!paused && running[side] < st.fallback.concurrency && st.queues[side].length > 0) || idle(side));
-      if (fatal !== undefined || drain() || idle(side)) break;
+      await condition(() => fatal !== undefined || drain() || (!paused && running[side] < st.fallback.concurrency && st.queues[side].length > 0) || (st.queues[side].length === 0 && running[side] === 0));
+      if (fatal !== undefined || drain() || (st.queues[side].length === 0 && running[side] === 0)) break;
       // level 1 runs a split partition alone
       const job = st.queues[side].shift()!;
       running[side]++;

@@ -43,11 +43,6 @@ export function unequalSegments(source: Map<number, { n: number; s: string }>, t
   return out.sort((x, y) => x - y);
 }
 
-/** Whether two sides' digests of the same segments are equal (as unequalSegments finds none). */
-export function sameSegments(a: SegmentDigest[], b: SegmentDigest[]): boolean {
-  return unequalSegments(mergeSegmentDigests([a]), mergeSegmentDigests([b])).length === 0;
-}
-
 /** Segment i covers [boundaries[i-1], boundaries[i]); the ends are open. */
 export function segmentRange(boundaries: KeyTuple[], i: number): KeyRange {
   return { lo: i > 0 ? boundaries[i - 1] : undefined, hi: i < boundaries.length ? boundaries[i] : undefined };

@@ -188,8 +188,6 @@ export interface ActivityRun {
   outcome: string;
   label?: string;
   side?: string;
-  /** digestPartition: how many segment boundaries lie inside the partition (0 = one digest for all of it) */
-  inner?: number;
 }
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -206,14 +204,13 @@ export function activityRuns(events: HistoryEvent[]): ActivityRun[] {
     const id = Number(e.eventId);
     const a = e.activityTaskScheduledEventAttributes;
     if (a) {
-      let label: string | undefined, side: string | undefined, inner: number | undefined;
+      let label: string | undefined, side: string | undefined;
       try {
         const input = JSON.parse(Buffer.from(a.input?.payloads?.[0]?.data ?? []).toString('utf8'));
         label = input?.label;
         side = input?.side;
-        inner = Array.isArray(input?.inner) ? input.inner.length : undefined;
       } catch { /* not JSON */ }
-      byScheduled.set(id, { type: a.activityType?.name ?? '?', identity: '', attempt: 0, scheduledEventId: id, outcome: 'open', label, side, inner });
+      byScheduled.set(id, { type: a.activityType?.name ?? '?', identity: '', attempt: 0, scheduledEventId: id, outcome: 'open', label, side });
     }
     const s = e.activityTaskStartedEventAttributes;
     if (s) {
