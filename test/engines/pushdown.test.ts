@@ -257,8 +257,8 @@ async function checkSegments(t: string, inner: KeyTuple[], ranges: KeyRange[], w
         expect(new Map(r.segments.map((g) => [g.i, g.n])), label).toEqual(want);
         expect(r.rows).toBe([...want.values()].reduce((a, b) => a + b, 0));
         got.push(r.segments);
-        // the same partition digested whole (partition first, one plain aggregate): one
-        // segment numbered segFrom whose digest is the sum of the segments' (mod 2^64)
+        // the same partition as one segment (a plain aggregate, no segment CASE): its digest
+        // is the sum of the segments' (mod 2^64), numbered segFrom
         const whole = await pushdownPartition(x.e, side, { schema: x.s, pairs: d.pairs, range, segFrom, inner: [], where });
         const sum = r.segments.reduce((acc, g) => (acc + BigInt(`0x${g.s}`)) % (1n << 64n), 0n);
         expect(whole, `${label} whole`).toEqual({ rows: r.rows, segments: r.rows ? [{ i: segFrom, n: r.rows, s: sum.toString(16).padStart(16, '0') }] : [] });

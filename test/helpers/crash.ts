@@ -161,10 +161,11 @@ export async function waitForPartitions(client: Client, workflowId: string, minD
   }, timeoutMs, 100);
 }
 
+const PENDING_ACTIVITY_STATE_STARTED = 2; // temporal.api.enums.v1.PendingActivityState
+
 /** Waits until a digestPartition of the workflow is running on a worker (started, not only
  *  scheduled), so a kill lands on work in flight and not in the gap between two activities;
  *  returns the started activities' ids. */
-const PENDING_ACTIVITY_STATE_STARTED = 2; // temporal.api.enums.v1.PendingActivityState
 export async function waitForStartedDigest(client: Client, workflowId: string, timeoutMs = 120_000): Promise<string[]> {
   const h = client.workflow.getHandle(workflowId);
   return until(`${workflowId}: a digestPartition started`, async () => {
