@@ -87,8 +87,8 @@ describe('fallback chain, real triggers', () => {
 
 describe('refinement too big for a hashing thread', () => {
   // calibrated here: at fetchSize 50 one side of 64 KiB rows fits a 24 MiB thread heap (the
-  // digest phase stays at level 0), both sides at once in one refinement thread do not
-  it('a real OOM in the refinement thread: the batch is compared on the activity thread → exact, level 0', async () => {
+  // digest phase stays at level 0, as a rule), both sides at once in one refinement thread do not
+  it('a real OOM in the refinement thread: the batch is compared on the activity thread → exact, level ≤ 1', async () => {
     await widePair('fb_wide2', 300, 64);
     const config = writeConfig('oom-refine.yaml', `connections:\n  src: { url: "${PG_URL}", region: fbref }\n  dst: { url: "${MY_URL}", region: fbref }\ntables:\n  - { table: fb_wide2, source: src, target: dst }\noptions: { mode: extract, fetchSize: 50, segmentRows: 100, partitionRows: 1000 }\n`);
     // rows as strings (tables with binary columns, PostgreSQL with --where): byte scans keep a
@@ -98,7 +98,10 @@ describe('refinement too big for a hashing thread', () => {
       const r = await runCli(['run', '--config', config, '--json']);
       expect(r.code, r.stderr + r.stdout).toBe(1);
       const out = JSON.parse(r.stdout);
-      expect(out.tables[0].fallbackLevel).toBe(0);
+      // refinement runs in pool threads at levels 0 and 1. Level 1 happens when a digest,
+      // one side's 64 KiB rows, also ran the 24 MiB heap out (seen once in the full suite,
+      // under load: the collector ran late); the split partitions then fit
+      expect(out.tables[0].fallbackLevel, JSON.stringify(out.tables[0])).toBeLessThanOrEqual(1);
       const report = await runCli(['report', out.workflowId, '--format', 'jsonl']);
       const got = report.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
       expect(got).toEqual(expectedWide(300).map((x) => ({ ...x, table: 'fb_wide2' })));
