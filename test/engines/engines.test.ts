@@ -290,7 +290,7 @@ describe('identifiers and streaming', () => {
     expect((await myE.sampleKeys(ms, 10)).length).toBe(2);
   });
 
-  test('scan and scanBytes stream in fetchSize batches; cancelling via the signal kills the query and reports Cancelled; sampleKeys spreads', async () => {
+  test('scan and scanBytes stream in fetchSize batches; cancelling via the signal kills the query (and an aggregate\'s) and reports Cancelled; sampleKeys spreads', async () => {
     const t = db.name('big');
     await db.createPg(t, 'id bigint PRIMARY KEY, v text');
     await db.pg(`INSERT INTO ${pgIdent(t)} SELECT g, 'v' || g FROM generate_series(1, 200000) g`);
@@ -326,6 +326,13 @@ describe('identifiers and streaming', () => {
       expect(classify(err2), String(err2)).toBe('Cancelled');
       expect(m).toBeLessThan(200_000);
       for await (const b of e.scanBytes!({ schema: s, columns: ['id'], range: {}, fetchSize: 10 })!) { void b; break; }
+      // a pushdown aggregate (its own snapshot session) is cancelled the same way, and the
+      // next one runs
+      const ac3 = new AbortController();
+      setTimeout(() => ac3.abort(), 300);
+      const err3 = await e.aggregate!({ schema: s, signal: ac3.signal, build: (tbl) => ({ sql: `SELECT count(*) FROM ${tbl} a CROSS JOIN ${tbl} b`, params: [] }) }).catch((x) => x);
+      expect(classify(err3), String(err3)).toBe('Cancelled');
+      expect((await e.aggregate!({ schema: s, build: (tbl) => ({ sql: `SELECT count(*) FROM ${tbl}`, params: [] }) })).map((r) => r.map(String))).toEqual([['200000']]);
       expect(await e.count(s, { lo: ['100'], hi: ['200'] })).toBe(100);
       const sample = await e.sampleKeys(s, 50);
       expect(sample.length).toBeGreaterThan(10);

@@ -217,7 +217,7 @@ export class MysqlEngine implements Engine {
    * callback-less query's connection only: `body` gets it through `onConnError`, or the
    * read would wait forever while the activity kept heartbeating.
    */
-  private async *inSnapshot<T>(req: ScanRequest, body: (conn: Conn, aborted: () => boolean, onConnError: (f: (err: Error) => void) => void) => AsyncIterable<T>): AsyncGenerator<T> {
+  private async *inSnapshot<T>(req: Pick<ScanRequest, 'schema' | 'signal'>, body: (conn: Conn, aborted: () => boolean, onConnError: (f: (err: Error) => void) => void) => AsyncIterable<T>): AsyncGenerator<T> {
     const table = req.schema.table;
     if (req.signal?.aborted) throw cancelled(table);
     const conn = await this.getConn();
@@ -337,31 +337,13 @@ export class MysqlEngine implements Engine {
 
   async aggregate(req: AggregateRequest): Promise<RawRow[]> {
     const { sql, params } = req.build(quoteIdent(req.schema.table));
-    if (req.signal?.aborted) throw cancelled(req.schema.table);
-    const conn = await this.getConn();
-    const noTimeout = this.isMaria ? 'SET STATEMENT max_statement_time = 0 FOR ' : '';
-    let clean = false;
-    let aborted = false;
-    const onAbort = () => {
-      aborted = true;
-      void this.killQuery(conn.threadId);
-    };
-    req.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      await run(conn, 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
-      const stmt = this.isMaria ? noTimeout + sql : sql.replace(/^SELECT /, 'SELECT /*+ MAX_EXECUTION_TIME(0) */ ');
-      const rows = await run(conn, stmt, params);
-      await run(conn, 'COMMIT');
-      clean = true;
-      return rows;
-    } catch (err) {
-      if (aborted || req.signal?.aborted) throw cancelled(req.schema.table, err);
-      throw err;
-    } finally {
-      req.signal?.removeEventListener('abort', onAbort);
-      if (clean) conn.release();
-      else conn.destroy();
-    }
+    // known once a connection is open (it tells MariaDB from MySQL)
+    const stmt = () => (this.isMaria ? 'SET STATEMENT max_statement_time = 0 FOR ' + sql : sql.replace(/^SELECT /, 'SELECT /*+ MAX_EXECUTION_TIME(0) */ '));
+    const out: RawRow[][] = [];
+    for await (const rows of this.inSnapshot(req, async function* (conn) {
+      yield await run(conn, stmt(), params);
+    })) out.push(rows);
+    return out[0];
   }
 
   private async killQuery(threadId: number | null): Promise<void> {

@@ -184,7 +184,7 @@ export class PostgresEngine implements Engine {
    * statement timeout (a scan is long by design; the signal bounds it instead). An abort
    * cancels the backend's query; a session left mid-query is closed, not pooled.
    */
-  private async *inSnapshot<T>(req: ScanRequest, body: (client: pg.PoolClient, aborted: () => boolean) => AsyncIterable<T>): AsyncGenerator<T> {
+  private async *inSnapshot<T>(req: Pick<ScanRequest, 'schema' | 'signal'>, body: (client: pg.PoolClient, aborted: () => boolean) => AsyncIterable<T>): AsyncGenerator<T> {
     const table = req.schema.table;
     if (req.signal?.aborted) throw cancelled(table);
     const client = await this.pool.connect();
@@ -281,32 +281,14 @@ export class PostgresEngine implements Engine {
   async aggregate(req: AggregateRequest): Promise<RawRow[]> {
     const table = await this.tableSql(req.schema);
     const { sql, params } = req.build(table);
-    if (req.signal?.aborted) throw cancelled(req.schema.table);
-    const client = await this.pool.connect();
-    let clean = false;
-    let aborted = false;
-    const onAbort = () => {
-      aborted = true;
-      void this.cancelBackend((client as unknown as { processID: number }).processID);
-    };
-    req.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      await client.query('SET LOCAL statement_timeout = 0');
+    const out: RawRow[][] = [];
+    for await (const rows of this.inSnapshot(req, async function* (client) {
       // JIT-compiling a pushdown query's nested segment CASE takes far longer than running it
       // (measured: 54 s vs 5 s for 3907 segments over 1M rows)
       await client.query('SET LOCAL jit = off');
-      const r = await client.query({ text: sql, values: params, rowMode: 'array', types: TEXT_TYPES });
-      await client.query('COMMIT');
-      clean = true;
-      return r.rows as RawRow[];
-    } catch (err) {
-      if (aborted || req.signal?.aborted) throw cancelled(req.schema.table, err);
-      throw err;
-    } finally {
-      req.signal?.removeEventListener('abort', onAbort);
-      client.release(clean ? undefined : true);
-    }
+      yield (await client.query({ text: sql, values: params, rowMode: 'array', types: TEXT_TYPES })).rows as RawRow[];
+    })) out.push(rows);
+    return out[0];
   }
 
   private async cancelBackend(pid: number): Promise<void> {
