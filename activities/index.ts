@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { checkSchemas, compareKeys, withPairFamilies, CANONICAL_VERSION } from '../src/canonical';
 import type { ConnectionRef, TableSpec } from '../src/config/schema';
 import type { ColumnPair, DiffRecord, Family, KeyRange, KeyTuple, SchemaCheck, TableSchema } from '../src/core/types';
-import { compareChunks, rangeChunks, rowDigests } from '../src/digest/compare';
+import { compareChunks, rangeChunks, refineChunks, rowDigests } from '../src/digest/compare';
+import type { Narrowed } from '../src/core/narrow';
 import type { Governor } from '../src/policy/governor';
 import type { RowDigest } from '../src/core/rowdiff';
 import { digestPartition, type DigestCheckpoint, type DigestResult, type DigestTask } from '../src/digest/partition';
@@ -89,6 +90,8 @@ export interface CompareInput {
   target: SideInput;
   pairs: ColumnPair[];
   ranges: KeyRange[];
+  /** unequal segments refined by their differing sub-ranges only (src/core/narrow) */
+  narrowed?: Narrowed[];
   where?: string;
   fetchSize: number;
   /** results-store name to write under (a recheck writes apart from the manifest) */
@@ -104,6 +107,8 @@ export interface CompareOutput {
   extra: number;
   changed: number;
   rowsRefetched: { source: number; target: number };
+  /** narrowed chunks whose sub-ranges did not explain their segments' difference, compared whole */
+  widened?: number;
   /** keys of differing rows, for a later recheck (tokens where the key is masked) */
   keys?: KeyTuple[];
 }
@@ -383,6 +388,8 @@ export function createActivities(deps: WorkerDeps) {
     async compareSegments(input: CompareInput): Promise<CompareOutput> {
       let records: DiffRecord[] = [];
       let rowsRefetched = { source: 0, target: 0 };
+      let widened = 0;
+      const chunks = refineChunks(input.ranges, input.narrowed);
       const hb = heartbeater();
       const signal = Context.current().cancellationSignal;
       const options = { table: input.table, pairs: input.pairs, where: input.where, fetchSize: input.fetchSize };
@@ -392,10 +399,12 @@ export function createActivities(deps: WorkerDeps) {
         withEngine(input.source, `refine ${input.table}`, (se) =>
           withEngine(input.target, `refine ${input.table}`, async (te) => {
             deps.governor?.check();
-            rowsRefetched = await compareChunks({ engine: se, schema: input.source.schema }, { engine: te, schema: input.target.schema }, rangeChunks(input.ranges), { ...options, maskKey: deps.maskKey, signal }, records, (read) => {
+            const r = await compareChunks({ engine: se, schema: input.source.schema }, { engine: te, schema: input.target.schema }, chunks, { ...options, maskKey: deps.maskKey, signal }, records, (read) => {
               hb.beat({ rowsRefetched: read });
               deps.governor?.check();
             });
+            rowsRefetched = { source: r.source, target: r.target };
+            widened = r.widened;
           }),
         );
       try {
@@ -406,12 +415,13 @@ export function createActivities(deps: WorkerDeps) {
             const r = await pool.compare({
               source: { url: urls.source, schema: input.source.schema },
               target: { url: urls.target, schema: input.target.schema },
-              chunks: rangeChunks(input.ranges),
+              chunks,
               options: { ...options, maskKey: deps.maskKey?.toString('hex') },
               applicationName: applicationName(`refine ${input.table}`),
             }, signal);
             records = r.records;
             rowsRefetched = r.rowsRefetched;
+            widened = r.widened;
           } catch (err) {
             if ((err as { code?: string })?.code !== 'ERR_WORKER_OUT_OF_MEMORY') {
               throw toFailure(err, `refine ${input.table} on "${input.source.name}" (${displayUrl(urls.source)}) and "${input.target.name}" (${displayUrl(urls.target)})`, [...passwords(urls.source), ...passwords(urls.target)]);
@@ -422,6 +432,7 @@ export function createActivities(deps: WorkerDeps) {
             Context.current().log.warn('refinement batch outgrew a hashing thread heap; comparing on the activity thread', { table: input.table, batch: input.batch });
             records = [];
             rowsRefetched = { source: 0, target: 0 };
+            widened = 0;
             await compareHere();
           }
         } else {
@@ -431,12 +442,14 @@ export function createActivities(deps: WorkerDeps) {
         hb.stop();
       }
       writeBatch(input.runId, input.store ?? input.table, input.batch, records);
+      if (widened) Context.current().log.info('narrowed refinement compared whole segments: their sub-ranges did not explain the difference', { table: input.table, batch: input.batch, chunks: widened });
       const count = (k: string) => records.filter((r) => r.kind === k).length;
       return {
         missing: count('missing_in_target'),
         extra: count('extra_in_target'),
         changed: count('changed'),
         rowsRefetched,
+        widened,
         keys: input.wantKeys ? records.map((r) => r.key) : undefined,
       };
     },

@@ -37,6 +37,7 @@ import {
   type SegmentDigest,
 } from '../src/core/segments';
 import type { ColumnPair, KeyTuple, SchemaCheck, TableSchema } from '../src/core/types';
+import { narrowings, refineRanges, type Narrowing } from '../src/core/narrow';
 import { diffRowDigests } from '../src/core/rowdiff';
 import { SEARCH_ATTRIBUTES_KEYS } from './search-attributes';
 import { taskQueueFor } from '../src/temporal/names';
@@ -76,6 +77,8 @@ interface Carried {
   pending: Record<Side, SegmentDigest[]>;
   doneSegments: Record<Side, number[]>;
   unequal: number[];
+  /** unequal segments whose sub-range hints differ: the sub-ranges (bit mask of k), source - target sum */
+  narrow?: Narrowing;
   totals: Record<Side, number>;
   rowsRead: Record<Side, number>;
   reads: Record<Side, { began?: string; ended?: string }>;
@@ -335,17 +338,21 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
   const totals = st.refine;
   const diffKeys = st.refine.diffKeys;
   const wantKeys = opts.recheckAfterSeconds > 0;
+  const keyFamilies = pairs.filter((c) => c.isKey).map((c) => c.family);
   const refineBatch = async (b: Partition[], store = t.name): Promise<CompareOutput> => {
-    const ranges = b.map((r) => ({ lo: segmentRange(st.boundaries, r.from).lo, hi: segmentRange(st.boundaries, r.to - 1).hi }));
     const batch = `seg-${String(b[0].from).padStart(6, '0')}-${b[b.length - 1].to}`;
     if (!crossRegion) {
+      // a segment with differing sub-range hints is re-read by those sub-ranges only (not on a
+      // recheck: the data has moved since the digests the hints describe)
+      const { ranges, narrowed } = refineRanges(st.boundaries, b, keyFamilies, store === t.name ? st.narrow : undefined);
       return acts('source', longScan).compareSegments({
         runId: input.runId, table: t.name, batch,
         source: { ...conn.source, schema: st.schemas.source },
         target: { ...conn.target, schema: st.schemas.target },
-        pairs, ranges, where: t.where, fetchSize: st.fallback.fetchSize, store, wantKeys, level: st.fallback.level,
+        pairs, ranges, narrowed: narrowed.length ? narrowed : undefined, where: t.where, fetchSize: st.fallback.fetchSize, store, wantKeys, level: st.fallback.level,
       });
     }
+    const ranges = b.map((r) => ({ lo: segmentRange(st.boundaries, r.from).lo, hi: segmentRange(st.boundaries, r.to - 1).hi }));
     const [a, z] = await Promise.all(
       SIDES.map((s) => acts(s, longScan).rowDigests({ side: s, conn: conn[s], schema: st.schemas[s], pairs, ranges, where: t.where, fetchSize: st.fallback.fetchSize })),
     );
@@ -454,7 +461,11 @@ function settle(st: Carried): void {
   if (!ready.size) return;
   const pick = (s: Side) => st.pending[s].filter((d) => ready.has(d.i));
   // segments with no rows on either side are equal (absent from both maps)
-  st.unequal.push(...unequalSegments(mergeSegmentDigests([pick('source')]), mergeSegmentDigests([pick('target')])));
+  const a = mergeSegmentDigests([pick('source')]);
+  const b = mergeSegmentDigests([pick('target')]);
+  const unequal = unequalSegments(a, b);
+  st.unequal.push(...unequal);
+  st.narrow = narrowings(a, b, unequal, st.narrow);
   for (const s of SIDES) {
     st.pending[s] = st.pending[s].filter((d) => !ready.has(d.i));
     st.doneSegments[s] = st.doneSegments[s].filter((i) => !ready.has(i));

@@ -16,16 +16,28 @@ export interface SegmentDigest {
   n: number;
   /** sum of row digests mod 2^128, hex */
   s: string;
+  /** extract on a one-column integer key: 16-bit hints per sub-range (./narrow) */
+  h?: string;
 }
 
+/** Element-wise sum mod 2^16 of two segments' hints (./narrow); undefined if either part has none. */
+export function addHints(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined || b === undefined || a.length !== b.length) return undefined;
+  let out = '';
+  for (let j = 0; j < a.length; j += 4) out += ((parseInt(a.slice(j, j + 4), 16) + parseInt(b.slice(j, j + 4), 16)) & 0xffff).toString(16).padStart(4, '0');
+  return out;
+}
+
+export type MergedDigest = { n: number; s: string; h?: string };
+
 /** Adds per-partition segment digests into one digest per segment index. */
-export function mergeSegmentDigests(parts: SegmentDigest[][]): Map<number, { n: number; s: string }> {
-  const out = new Map<number, { n: number; s: string }>();
+export function mergeSegmentDigests(parts: SegmentDigest[][]): Map<number, MergedDigest> {
+  const out = new Map<number, MergedDigest>();
   for (const part of parts) {
     for (const d of part) {
       const cur = out.get(d.i);
-      if (cur) out.set(d.i, { n: cur.n + d.n, s: addSums(cur.s, d.s) });
-      else out.set(d.i, { n: d.n, s: d.s });
+      if (cur) out.set(d.i, { n: cur.n + d.n, s: addSums(cur.s, d.s), h: addHints(cur.h, d.h) });
+      else out.set(d.i, { n: d.n, s: d.s, h: d.h });
     }
   }
   return out;

@@ -6,7 +6,9 @@ import type { ByteBatch, Engine, RawRow, ScanRequest } from '../engines/engine';
 import { bytesScan } from './partition';
 import { makeEncoder, type EncodedRow, type Side } from './encode';
 import { FusedRowHasher, fusedEnabled } from './fused';
-import { RowHasher } from './row';
+import { RowHasher, Sum128 } from './row';
+import { subSums, type Narrowed } from '../core/narrow';
+import { addSums, ZERO_SUM } from '../core/segments';
 
 export interface CompareSide {
   engine: Engine;
@@ -66,7 +68,17 @@ class Cursor {
   readonly d = new Uint32Array(4);
   private started = false;
 
-  constructor(private readonly side: Side, s: CompareSide, o: CompareOptions, range: KeyRange | KeyRange[], private readonly counter: { n: number }, private readonly digests: boolean, private readonly families: Family[]) {
+  constructor(
+    private readonly side: Side,
+    s: CompareSide,
+    o: CompareOptions,
+    range: KeyRange | KeyRange[],
+    private readonly counter: { n: number },
+    private readonly digests: boolean,
+    private readonly families: Family[],
+    /** the sum of every row's digest (a narrowed chunk checks it) */
+    private readonly sum?: Sum128,
+  ) {
     const req = scanRequest(side, s, o, range);
     this.it = (bytesScan(s.engine, req, digests) ?? s.engine.scan(req))[Symbol.asyncIterator]();
     this.hasher = new FusedRowHasher(o.pairs, side, o.maskKey);
@@ -106,7 +118,10 @@ class Cursor {
       throw new Error(`${this.side} rows arrived out of canonical key order (${JSON.stringify(prev)} then ${JSON.stringify(this.key)})`);
     }
     this.started = true;
-    if (this.digests) this.d.set(b ? this.hasher.digestBytes(b, r) : this.hasher.digest(this.rows![r]));
+    if (this.digests) {
+      this.d.set(b ? this.hasher.digestBytes(b, r) : this.hasher.digest(this.rows![r]));
+      this.sum?.add(this.d);
+    }
     return true;
   }
 
@@ -133,15 +148,22 @@ const sameDigest = (a: Uint32Array, b: Uint32Array) => a[0] === b[0] && a[1] ===
  * are matched by their fused digests (the bytes the segment digests were made of); only a
  * pair whose digests differ is encoded value by value to name the differing columns.
  */
-export async function compareRange(source: CompareSide, target: CompareSide, range: KeyRange | KeyRange[], o: CompareOptions, out: DiffRecord[]): Promise<{ source: number; target: number }> {
+export async function compareRange(
+  source: CompareSide,
+  target: CompareSide,
+  range: KeyRange | KeyRange[],
+  o: CompareOptions,
+  out: DiffRecord[],
+  sums?: Record<Side, Sum128>,
+): Promise<{ source: number; target: number }> {
   const families = o.pairs.filter((p) => p.isKey).map((p) => p.family);
   const keyCount = families.length;
   const sc = { n: 0 }, tc = { n: 0 };
   // PARITY_DIGEST_REFERENCE=1 (the safety valve against a fused-hasher bug) compares every
   // pair value by value, trusting no fused digest
   const digests = fusedEnabled();
-  const a = new Cursor('source', source, o, range, sc, digests, families);
-  const b = new Cursor('target', target, o, range, tc, digests, families);
+  const a = new Cursor('source', source, o, range, sc, digests, families, sums?.source);
+  const b = new Cursor('target', target, o, range, tc, digests, families, sums?.target);
   // both scans are closed on every exit: a failed side must not leave the other holding its
   // connection (and its transaction) open, or closing the engine would wait for it forever
   try {
@@ -173,25 +195,70 @@ export async function compareRange(source: CompareSide, target: CompareSide, ran
 }
 
 /**
- * compareRange over chunks of ranges, one query per side per chunk (a refinement batch, in a
- * pool thread or on the activity's thread); `afterChunk` sees the running row counts.
+ * Sub-ranges of unequal segments (src/core/narrow) read in one query, and what they must
+ * explain: `expect` is the source sum minus the target sum of their segments. When the rows
+ * read do not account for it (hints that collided, or data that changed since the digests),
+ * the whole segments are compared instead.
+ */
+export interface NarrowChunk {
+  ranges: KeyRange[];
+  whole: KeyRange[];
+  expect: string;
+}
+
+export type Chunk = KeyRange | KeyRange[] | NarrowChunk;
+
+const isNarrow = (c: Chunk): c is NarrowChunk => !Array.isArray(c) && 'expect' in c;
+
+/** A refinement batch's queries: whole ranges RANGES_PER_QUERY at a time, then the narrowed segments. */
+export function refineChunks(ranges: KeyRange[], narrowed: Narrowed[] = []): Chunk[] {
+  const out: Chunk[] = rangeChunks(ranges);
+  let cur: NarrowChunk | undefined;
+  for (const n of narrowed) {
+    if (!cur || cur.ranges.length + n.sub.length > RANGES_PER_QUERY) out.push((cur = { ranges: [], whole: [], expect: ZERO_SUM }));
+    cur.ranges.push(...n.sub);
+    cur.whole.push(n.whole);
+    cur.expect = addSums(cur.expect, n.d);
+  }
+  return out;
+}
+
+/**
+ * compareRange over chunks (a refinement batch, in a pool thread or on the activity's
+ * thread), one query per side per chunk; `afterChunk` sees the running row counts.
+ * `widened` counts narrowed chunks that had to be compared whole.
  */
 export async function compareChunks(
   source: CompareSide,
   target: CompareSide,
-  chunks: (KeyRange | KeyRange[])[],
+  chunks: Chunk[],
   o: CompareOptions,
   out: DiffRecord[],
   afterChunk?: (read: { source: number; target: number }) => void,
-): Promise<{ source: number; target: number }> {
+): Promise<{ source: number; target: number; widened: number }> {
   const read = { source: 0, target: 0 };
-  for (const chunk of chunks) {
-    const n = await compareRange(source, target, chunk, o, out);
+  let widened = 0;
+  const run = async (range: KeyRange | KeyRange[], into: DiffRecord[], sums?: Record<Side, Sum128>) => {
+    const n = await compareRange(source, target, range, o, into, sums);
     read.source += n.source;
     read.target += n.target;
+  };
+  for (const chunk of chunks) {
+    if (!isNarrow(chunk)) await run(chunk, out);
+    else if (!fusedEnabled()) await run(chunk.whole, out); // no fused digests, nothing to check against
+    else {
+      const mine: DiffRecord[] = [];
+      const sums = { source: new Sum128(), target: new Sum128() };
+      await run(chunk.ranges, mine, sums);
+      if (subSums(sums.source.toHex(), sums.target.toHex()) === chunk.expect) out.push(...mine);
+      else {
+        widened++;
+        await run(chunk.whole, out);
+      }
+    }
     afterChunk?.(read);
   }
-  return read;
+  return { ...read, widened };
 }
 
 import type { RowDigest } from '../core/rowdiff';

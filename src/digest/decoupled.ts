@@ -2,7 +2,7 @@
 // partition); each batch crosses to a separate, bounded hashing pool as one transferred
 // buffer; at most `depth` batches are in flight, so the read waits for the hashers
 // (backpressure) and each stage's memory is bounded on its own.
-import { addSums, type SegmentDigest } from '../core/segments';
+import { addHints, addSums, type SegmentDigest } from '../core/segments';
 import type { KeyTuple } from '../core/types';
 import { openEngine } from '../engines/open';
 import { scanColumns, SegmentAccumulator, type DigestCheckpoint, type DigestResult, type DigestTask } from './partition';
@@ -10,7 +10,7 @@ import { packRows, unpackRows } from './rawbatch';
 
 export interface BatchInput {
   rows: ArrayBuffer;
-  task: Pick<DigestTask, 'pairs' | 'side' | 'maskKey' | 'inner' | 'segFrom' | 'keyMasked'>;
+  task: Pick<DigestTask, 'pairs' | 'side' | 'maskKey' | 'inner' | 'segFrom' | 'keyMasked' | 'range'>;
 }
 
 export interface BatchResult {
@@ -35,8 +35,8 @@ export async function digestDecoupled(
   signal?: AbortSignal,
 ): Promise<DigestResult> {
   const readStartedAt = new Date().toISOString();
-  const sums = new Map<number, { n: number; s: string }>();
-  for (const d of task.checkpoint?.segments ?? []) sums.set(d.i, { n: d.n, s: d.s });
+  const sums = new Map<number, { n: number; s: string; h?: string }>();
+  for (const d of task.checkpoint?.segments ?? []) sums.set(d.i, { n: d.n, s: d.s, h: d.h });
   let rows = task.checkpoint?.rows ?? 0;
   let lastKey = task.checkpoint?.lastKey;
   let readNow = 0;
@@ -44,13 +44,13 @@ export async function digestDecoupled(
   const merge = (r: BatchResult) => {
     for (const d of r.segments) {
       const cur = sums.get(d.i);
-      sums.set(d.i, cur ? { n: cur.n + d.n, s: addSums(cur.s, d.s) } : { n: d.n, s: d.s });
+      sums.set(d.i, cur ? { n: cur.n + d.n, s: addSums(cur.s, d.s), h: addHints(cur.h, d.h) } : { n: d.n, s: d.s, h: d.h });
     }
     rows += r.rows;
     readNow += r.rows;
     if (r.lastKey) lastKey = r.lastKey;
   };
-  const meta = { pairs: task.pairs, side: task.side, maskKey: task.maskKey, inner: task.inner, segFrom: task.segFrom, keyMasked: task.keyMasked };
+  const meta = { pairs: task.pairs, side: task.side, maskKey: task.maskKey, inner: task.inner, segFrom: task.segFrom, keyMasked: task.keyMasked, range: task.range };
   const inflight: Promise<BatchResult>[] = [];
   const engine = await openEngine(task.url, { applicationName: task.applicationName });
   let lastProgress = Date.now();

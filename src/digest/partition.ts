@@ -3,6 +3,7 @@
 import { compareKeys } from '../canonical';
 import type { ColumnPair, Family, KeyRange, KeyTuple, TableSchema } from '../core/types';
 import type { SegmentDigest } from '../core/segments';
+import { hintsFromHex, hintsToHex, subBoundaries } from '../core/narrow';
 import type { ByteBatch, Engine, RawRow, ScanRequest } from '../engines/engine';
 import { openEngine } from '../engines/open';
 import { makeEncoder, type EncodedRow, type Side } from './encode';
@@ -57,11 +58,18 @@ export class SegmentAccumulator {
   private readonly sums = new Map<number, Sum128>();
   private seg = 0;
   private current: Sum128 | undefined;
+  /** per segment, 16-bit hints per sub-range (src/core/narrow); absent where a segment is not cut */
+  private readonly hints = new Map<number, Uint16Array>();
+  /** segments a checkpoint brought without hints: their hints would miss the earlier rows */
+  private readonly noHints = new Set<number>();
+  private hint: Uint16Array | undefined;
+  private subB: KeyTuple[] = [];
+  private sub = 0;
   rows: number;
   lastKey?: KeyTuple;
 
   constructor(
-    private readonly t: Pick<DigestTask, 'pairs' | 'side' | 'maskKey' | 'inner' | 'segFrom' | 'keyMasked' | 'checkpoint'>,
+    private readonly t: Pick<DigestTask, 'pairs' | 'side' | 'maskKey' | 'inner' | 'segFrom' | 'keyMasked' | 'checkpoint'> & Partial<Pick<DigestTask, 'range'>>,
     opts: { reference?: boolean } = {},
   ) {
     this.families = t.pairs.filter((p) => p.isKey).map((p) => p.family);
@@ -70,7 +78,11 @@ export class SegmentAccumulator {
       this.encode = makeEncoder(t.pairs, t.side, maskKey);
       this.hasher = new RowHasher();
     } else this.fused = new FusedRowHasher(t.pairs, t.side, maskKey);
-    for (const d of t.checkpoint?.segments ?? []) this.sums.set(d.i, Sum128.fromHex(d.s, d.n));
+    for (const d of t.checkpoint?.segments ?? []) {
+      this.sums.set(d.i, Sum128.fromHex(d.s, d.n));
+      if (d.h) this.hints.set(d.i, hintsFromHex(d.h));
+      else this.noHints.add(d.i);
+    }
     this.rows = t.checkpoint?.rows ?? 0;
     this.lastKey = t.checkpoint?.lastKey;
   }
@@ -101,17 +113,43 @@ export class SegmentAccumulator {
       const i = this.t.segFrom + this.seg;
       this.current = this.sums.get(i);
       if (!this.current) this.sums.set(i, (this.current = new Sum128()));
+      this.enterSegment(i);
     }
     this.current.add(digest);
+    if (this.hint) {
+      const b = this.subB;
+      while (this.sub < b.length && compareKeys(key, b[this.sub], this.families) >= 0) this.sub++;
+      this.hint[this.sub] += digest[0]; // a Uint16Array keeps the low 16 bits
+    }
     this.rows++;
     if (!this.t.keyMasked) this.lastKey = key;
+  }
+
+  /** the sub-ranges of segment i (the partition's `range` and `inner` bound it) and its hints */
+  private enterSegment(i: number): void {
+    this.sub = 0;
+    this.hint = undefined;
+    const range = this.t.range;
+    // a masked key's plan is one open segment; hints would describe its plain keys
+    if (!range || this.t.keyMasked || this.noHints.has(i)) return;
+    const j = i - this.t.segFrom;
+    const inner = this.t.inner;
+    this.subB = subBoundaries(j === 0 ? range.lo : inner[j - 1], j === inner.length ? range.hi : inner[j], this.families);
+    if (!this.subB.length) return;
+    this.hint = this.hints.get(i);
+    if (!this.hint) this.hints.set(i, (this.hint = new Uint16Array(this.subB.length + 1)));
   }
 
   snapshot(): DigestCheckpoint {
     return {
       lastKey: this.lastKey,
       rows: this.rows,
-      segments: [...this.sums].map(([i, s]) => ({ i, n: s.n, s: s.toHex() })).sort((a, b) => a.i - b.i),
+      segments: [...this.sums]
+        .map(([i, s]): SegmentDigest => {
+          const h = this.hints.get(i);
+          return h ? { i, n: s.n, s: s.toHex(), h: hintsToHex(h) } : { i, n: s.n, s: s.toHex() };
+        })
+        .sort((a, b) => a.i - b.i),
     };
   }
 }

@@ -11,7 +11,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { DiffRecord } from '../core/types';
 import { openEngine } from '../engines/open';
-import { compareChunks, compareRange, type CompareOptions } from './compare';
+import { compareChunks, compareRange, type Chunk, type CompareOptions } from './compare';
 import { digestPartition, type DigestTask } from './partition';
 import { threadError } from './thread-error';
 
@@ -35,22 +35,25 @@ export interface CompareTask {
   source: { url: string; schema: CompareSideSchema };
   target: { url: string; schema: CompareSideSchema };
   /** chunks of ranges: one query per side per chunk */
-  chunks: Parameters<typeof compareRange>[2][];
+  chunks: Chunk[];
   options: Omit<CompareOptions, 'maskKey' | 'signal'> & { maskKey?: string };
   applicationName: string;
 }
 
 /** Refinement of a batch in this thread: rows are matched by fused digests, records come back. */
-export async function compare(t: CompareTask): Promise<{ records: DiffRecord[]; rowsRefetched: { source: number; target: number } }> {
+export async function compare(t: CompareTask): Promise<{ records: DiffRecord[]; rowsRefetched: { source: number; target: number }; widened: number }> {
   const records: DiffRecord[] = [];
   let rowsRefetched = { source: 0, target: 0 };
+  let widened = 0;
   const o: CompareOptions = { ...t.options, maskKey: t.options.maskKey ? Buffer.from(t.options.maskKey, 'hex') : undefined };
   try {
     const se = await openEngine(t.source.url, { applicationName: t.applicationName });
     try {
       const te = await openEngine(t.target.url, { applicationName: t.applicationName });
       try {
-        rowsRefetched = await compareChunks({ engine: se, schema: t.source.schema }, { engine: te, schema: t.target.schema }, t.chunks, o, records);
+        const r = await compareChunks({ engine: se, schema: t.source.schema }, { engine: te, schema: t.target.schema }, t.chunks, o, records);
+        rowsRefetched = { source: r.source, target: r.target };
+        widened = r.widened;
       } finally {
         await te.close().catch(() => {});
       }
@@ -60,7 +63,7 @@ export async function compare(t: CompareTask): Promise<{ records: DiffRecord[]; 
   } catch (err) {
     throw threadError(err);
   }
-  return { records, rowsRefetched };
+  return { records, rowsRefetched, widened };
 }
 
 export { hashBatch } from './decoupled';

@@ -57,7 +57,7 @@ export class HashPool {
    * Refinement of one batch of key ranges in a pool thread (both sides read and compared
    * there), so refinement uses every core instead of the activity's main thread.
    */
-  async compare(task: CompareTask, signal?: AbortSignal): Promise<{ records: DiffRecord[]; rowsRefetched: { source: number; target: number } }> {
+  async compare(task: CompareTask, signal?: AbortSignal): Promise<{ records: DiffRecord[]; rowsRefetched: { source: number; target: number }; widened: number }> {
     try {
       return await this.pool.run(task, { name: 'compare', signal });
     } catch (err) {

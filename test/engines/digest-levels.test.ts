@@ -52,6 +52,8 @@ describe('digest levels agree (parallel = single-threaded)', () => {
       const pooled = await pool.digest(tasks[side], () => {});
       const decoupled = await digestDecoupled(tasks[side], (b) => pool.hashBatch(b), pool.depth);
       expect(inline.segments.length).toBeGreaterThan(5);
+      // the inner segments of the integer key carry sub-range hints; every level agrees on them
+      expect(inline.segments.filter((d) => d.h).length).toBeGreaterThan(3);
       expect(pooled.segments).toEqual(inline.segments);
       expect(decoupled.segments).toEqual(inline.segments);
       expect(decoupled.rows).toBe(inline.rows);

@@ -136,7 +136,7 @@ describe('fused = reference on rows read from both engines', () => {
           expect(flat.some((v) => (Buffer.isBuffer(v) ? v.includes(0) : typeof v === 'string' && /^\\x(..)*00/.test(v)))).toBe(true);
           expect(flat.some((v) => v !== null && v.length > 70_000)).toBe(true);
           const inner: KeyTuple[] = [['100'], ['101'], ['250'], ['640']];
-          const task = { pairs, side, maskKey: masked ? MASK_KEY : undefined, keyMasked: masked, inner, segFrom: 3 };
+          const task = { pairs, side, maskKey: masked ? MASK_KEY : undefined, keyMasked: masked, inner, segFrom: 3, range: {} };
           const fused = new SegmentAccumulator(task);
           const ref = new SegmentAccumulator(task, { reference: true });
           for (const row of rows) {
@@ -145,6 +145,9 @@ describe('fused = reference on rows read from both engines', () => {
           }
           const want = ref.snapshot();
           expect(want.segments.length).toBe(5);
+          // [101,250) and [250,640) are cut into sub-ranges with hints ([100,101) is too narrow, the
+          // ends are open); a masked key has none
+          expect(want.segments.filter((d) => d.h).map((d) => d.i)).toEqual(masked ? [] : [5, 6]);
           expect(fused.snapshot(), `${dir} ${side}`).toEqual(want);
           // digests read bytes (scanBytes): PostgreSQL COPY always; MariaDB declines a table
           // with a binary column (its bytes are not text), so this run reads its strings

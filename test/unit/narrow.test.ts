@@ -1,0 +1,186 @@
+// Narrowing refinement (src/core/narrow.ts): sub-range boundaries, the 16-bit hints the
+// digests keep per sub-range, and what the workflow derives from two sides' hints.
+import { describe, expect, test } from 'vitest';
+import { compareKeys } from '../../src/canonical';
+import { differingSubRanges, hintsFromHex, hintsToHex, subBoundaries, subRanges, subSums, SUB_RANGES } from '../../src/core/narrow';
+import { addHints, addSums, mergeSegmentDigests } from '../../src/core/segments';
+import type { ColumnPair, Family } from '../../src/core/types';
+import type { RawRow } from '../../src/engines/engine';
+import { FusedRowHasher } from '../../src/digest/fused';
+import { SegmentAccumulator } from '../../src/digest/partition';
+import { hashBatch } from '../../src/digest/decoupled';
+import { packRows } from '../../src/digest/rawbatch';
+import { rng } from '../../scripts/fixtures';
+
+const INT: Family[] = ['int'];
+
+describe('subBoundaries', () => {
+  test('cuts [lo, hi) into SUB_RANGES sub-ranges of equal width, strictly inside and ascending', () => {
+    expect(SUB_RANGES).toBe(8);
+    expect(subBoundaries(['0'], ['80'], INT)).toEqual([10, 20, 30, 40, 50, 60, 70].map((n) => [String(n)]));
+    expect(subBoundaries(['-100'], ['-20'], INT)).toEqual([-90, -80, -70, -60, -50, -40, -30].map((n) => [String(n)]));
+    // floors, never reaching hi
+    expect(subBoundaries(['1'], ['12'], INT)).toEqual([2, 3, 5, 6, 7, 9, 10].map((n) => [String(n)]));
+  });
+
+  test('narrow segments get fewer sub-ranges; width 1, open ends and other keys none', () => {
+    expect(subBoundaries(['5'], ['8'], INT)).toEqual([['6'], ['7']]);
+    expect(subBoundaries(['5'], ['7'], INT)).toEqual([['6']]);
+    expect(subBoundaries(['5'], ['6'], INT)).toEqual([]);
+    expect(subBoundaries(undefined, ['80'], INT)).toEqual([]);
+    expect(subBoundaries(['0'], undefined, INT)).toEqual([]);
+    expect(subBoundaries(['a'], ['z'], ['text'])).toEqual([]);
+    expect(subBoundaries(['1', '1'], ['9', '9'], ['int', 'int'])).toEqual([]);
+    expect(subBoundaries(['0.5'], ['80'], ['decimal'])).toEqual([]);
+    // not canonical integer text (a key the encoder left as it came): never cut
+    expect(subBoundaries(['007'], ['80'], INT)).toEqual([]);
+  });
+
+  test('past 2^64 (MySQL BIGINT UNSIGNED, PostgreSQL numeric keys are not int) stays exact', () => {
+    const b = subBoundaries(['18446744073709551000'], ['18446744073709551615'], INT);
+    expect(b).toHaveLength(7);
+    expect(b[0]).toEqual(['18446744073709551076']);
+    for (let j = 1; j < b.length; j++) expect(compareKeys(b[j - 1], b[j], INT)).toBeLessThan(0);
+  });
+});
+
+describe('hints and sums', () => {
+  test('hex round trip, element-wise addition mod 2^16, and which sub-ranges differ', () => {
+    const h = new Uint16Array([0, 1, 0xffff, 0x1234]);
+    expect(hintsToHex(h)).toBe('00000001ffff1234');
+    expect(Array.from(hintsFromHex('00000001ffff1234'))).toEqual([0, 1, 0xffff, 0x1234]);
+    expect(addHints('0001ffff', '00020002')).toBe('00030001');
+    expect(addHints('0001ffff', undefined)).toBeUndefined();
+    expect(addHints('0001', '00010001')).toBeUndefined();
+    expect(differingSubRanges('000100020003', '000100090003', 3)).toBe(0b010);
+    expect(differingSubRanges('000100020003', '900100020004', 3)).toBe(0b101);
+    // lengths that disagree with each other or with the cut: nothing to narrow by
+    expect(differingSubRanges('00010002', '000100020003', 3)).toBe(0);
+    expect(differingSubRanges('00010002', '00010003', 3)).toBe(0);
+    expect(differingSubRanges(undefined, '00010003', 2)).toBe(0);
+  });
+
+  test('subSums is the inverse of addSums mod 2^128', () => {
+    const a = 'ffffffffffffffffffffffffffffff00';
+    const b = '00000000000000000000000000000101';
+    const d = subSums(b, a);
+    expect(d).toBe('00000000000000000000000000000201');
+    expect(addSums(a, d)).toBe(b);
+    expect(subSums(a, a)).toBe('0'.repeat(32));
+  });
+
+  test('subRanges: the masked sub-ranges, adjacent ones merged, ends from the segment', () => {
+    const inner = [['10'], ['20'], ['30']];
+    const seg = { lo: ['0'], hi: ['40'] };
+    expect(subRanges(seg, inner, 0b0001)).toEqual([{ lo: ['0'], hi: ['10'] }]);
+    expect(subRanges(seg, inner, 0b0110)).toEqual([{ lo: ['10'], hi: ['30'] }]);
+    expect(subRanges(seg, inner, 0b1001)).toEqual([{ lo: ['0'], hi: ['10'] }, { lo: ['30'], hi: ['40'] }]);
+    expect(subRanges(seg, inner, 0b1111)).toEqual([seg]);
+  });
+
+  test('mergeSegmentDigests adds hints where every part has them, drops them otherwise', () => {
+    const m = mergeSegmentDigests([
+      [{ i: 1, n: 1, s: '0'.repeat(31) + '1', h: '00010002' }, { i: 2, n: 1, s: '0'.repeat(32), h: '00010001' }],
+      [{ i: 1, n: 2, s: '0'.repeat(31) + '2', h: 'ffff0001' }, { i: 2, n: 1, s: '0'.repeat(32) }],
+    ]);
+    expect(m.get(1)).toEqual({ n: 3, s: '0'.repeat(31) + '3', h: '00000003' });
+    expect(m.get(2)?.h).toBeUndefined();
+  });
+});
+
+const pair = (name: string, family: Family, isKey: boolean): ColumnPair => {
+  const c = { name, nativeType: 'text', family, nullable: !isKey };
+  return { name, family, isKey, source: c, target: c };
+};
+const PAIRS = [pair('id', 'int', true), pair('t', 'text', false), pair('n', 'int', false)];
+
+function rows(n: number, seed: number): RawRow[] {
+  const r = rng(seed);
+  const out: RawRow[] = [];
+  // ascending keys with gaps and a negative run
+  for (let i = 0, k = -300; i < n; i++, k += 1 + Math.floor(r() * 3)) out.push([String(k), r() < 0.1 ? null : `v${Math.floor(r() * 1e6)}`, String(Math.floor(r() * 100))]);
+  return out;
+}
+
+describe('SegmentAccumulator hints', () => {
+  const range = { lo: ['-300'], hi: ['5000'] };
+  const inner = [['-200'], ['0'], ['1000'], ['1003']];
+  const task = { pairs: PAIRS, side: 'source' as const, inner, segFrom: 3, range };
+  const data = rows(1500, 11);
+
+  /** the hints computed the long way: each row's digest into the sub-range its key falls in */
+  function expected(): Map<number, string> {
+    const h = new FusedRowHasher(PAIRS, 'source');
+    const edges = [range.lo, ...inner, range.hi];
+    const out = new Map<number, Uint16Array>();
+    for (const row of data) {
+      const key = [row[0] as string];
+      let j = 0;
+      while (j < inner.length && compareKeys(key, inner[j], INT) >= 0) j++;
+      const sub = subBoundaries(edges[j], edges[j + 1], INT);
+      if (!sub.length) continue;
+      let s = 0;
+      while (s < sub.length && compareKeys(key, sub[s], INT) >= 0) s++;
+      const hs = out.get(3 + j) ?? new Uint16Array(sub.length + 1);
+      hs[s] += h.digest(row)[0];
+      out.set(3 + j, hs);
+    }
+    return new Map([...out].map(([i, v]) => [i, hintsToHex(v)]));
+  }
+
+  test('each cut segment carries the sum of its rows per sub-range; a segment too narrow to cut carries none', () => {
+    const acc = new SegmentAccumulator(task);
+    for (const row of data) acc.add(row);
+    const snap = acc.snapshot();
+    const want = expected();
+    const got = new Map(snap.segments.filter((d) => d.h).map((d) => [d.i, d.h!]));
+    expect(got).toEqual(want);
+    // segments 3..7: [-300,-200), [-200,0), [0,1000), [1000,1003), [1003,5000); all cut
+    expect([...got.keys()]).toEqual([3, 4, 5, 6, 7]);
+    expect(got.get(6)!.length).toBe(3 * 4); // width 3: three sub-ranges
+    // a changed value moves its sub-range's hint (and almost surely only that one)
+    const changed = data.map((r) => [...r]);
+    const at = changed.findIndex((r) => r[0] === '500' || Number(r[0]) > 500);
+    changed[at][2] = String(Number(changed[at][2]) + 1);
+    const b = new SegmentAccumulator(task);
+    for (const row of changed) b.add(row);
+    const hb = b.snapshot().segments.find((d) => d.i === 5)!.h;
+    const m = differingSubRanges(got.get(5), hb, SUB_RANGES);
+    const sub = subBoundaries(['0'], ['1000'], INT);
+    const j = sub.filter((k) => compareKeys(k, [changed[at][0] as string], INT) <= 0).length;
+    expect(m).toBe(1 << j);
+  });
+
+  test('without a range (pushdown-era callers, masked keys) there are no hints', () => {
+    const acc = new SegmentAccumulator({ ...task, range: undefined });
+    for (const row of data) acc.add(row);
+    expect(acc.snapshot().segments.every((d) => d.h === undefined)).toBe(true);
+  });
+
+  test('resuming from a checkpoint continues the hints; a checkpoint without them gives none for its segments', () => {
+    const whole = new SegmentAccumulator(task);
+    for (const row of data) whole.add(row);
+    const a = new SegmentAccumulator(task);
+    for (const row of data.slice(0, 700)) a.add(row);
+    const b = new SegmentAccumulator({ ...task, checkpoint: a.snapshot() });
+    for (const row of data.slice(700)) b.add(row);
+    expect(b.snapshot()).toEqual(whole.snapshot());
+    // an older worker's checkpoint (no hints): those segments stay without, later ones get them
+    const old = a.snapshot();
+    const c = new SegmentAccumulator({ ...task, checkpoint: { ...old, segments: old.segments.map(({ h: _h, ...d }) => d) } });
+    for (const row of data.slice(700)) c.add(row);
+    const seen = new Set(old.segments.map((d) => d.i));
+    for (const d of c.snapshot().segments) {
+      if (seen.has(d.i)) expect(d.h).toBeUndefined();
+      else expect(d.h).toBe(whole.snapshot().segments.find((x) => x.i === d.i)!.h);
+    }
+  });
+
+  test('level 2: batches hashed apart add up to the same hints', () => {
+    const whole = new SegmentAccumulator(task);
+    for (const row of data) whole.add(row);
+    const parts = [data.slice(0, 400), data.slice(400, 401), data.slice(401)].map((b) => hashBatch({ rows: packRows(b, 3), task }));
+    const merged = mergeSegmentDigests(parts.map((p) => p.segments));
+    for (const d of whole.snapshot().segments) expect(merged.get(d.i)).toEqual({ n: d.n, s: d.s, h: d.h });
+  });
+});
