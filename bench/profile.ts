@@ -5,7 +5,8 @@
 //   encode     scan + reference encoding and hashing (makeEncoder + RowHasher, as refinement)
 //   fused      scan + the fused row hasher (src/digest/fused.ts)
 //   digestref  the real digestPartition forced onto the reference path (PARITY_DIGEST_REFERENCE=1)
-//   digest     the real digestPartition as it runs (fused)
+//   digest     the real digestPartition as it runs (fused), segments of PARITY_PROFILE_SEGMENT
+//              keys (default 128, as a run; 0 = one segment)
 //   merge      both sides at once, compared row by row (compareRange, as --compare merge);
 //              run once, under the first side's label
 //
@@ -78,8 +79,13 @@ async function runStep(table: string, side: Side, step: Step, fetch: number, rev
     }
   } else if (step === 'digest' || step === 'digestref') {
     if (step === 'digestref') process.env[REFERENCE_ENV] = '1';
+    // segments as a run plans them (the bench keys are 1..N): every PARITY_PROFILE_SEGMENT rows
+    const every = Number(process.env.PARITY_PROFILE_SEGMENT ?? 128);
+    const n = Number(/_(\d+)$/.exec(table)?.[1] ?? 0);
+    const inner: string[][] = [];
+    for (let k = every + 1; every > 0 && k <= n; k += every) inner.push([String(k)]);
     const r = await digestPartition({
-      side, url: urls[side], schema: schemas[side], pairs, range: {}, segFrom: 0, inner: [], fetchSize: fetch, applicationName: 'parity:bench-profile',
+      side, url: urls[side], schema: schemas[side], pairs, range: {}, segFrom: 0, inner, fetchSize: fetch, applicationName: 'parity:bench-profile',
     });
     rows = r.rowsReadNow;
   } else {

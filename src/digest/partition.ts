@@ -65,8 +65,17 @@ export class SegmentAccumulator {
   private hint: Uint16Array | undefined;
   private subB: KeyTuple[] = [];
   private sub = 0;
+  /**
+   * A one-column integer key whose plan fits in ±2^53 is compared as a number: a row's key
+   * is parsed from its bytes (canonical text only: what PostgreSQL and MariaDB print) and
+   * made a string only for a checkpoint. Other keys, and any row whose key text is not a
+   * canonical integer of up to 15 digits, take the text comparison; both orders agree.
+   */
+  private readonly num?: { col: number; inner: Float64Array };
+  private subN = new Float64Array(0);
+  private lastNum: number | undefined;
+  private lastText?: KeyTuple;
   rows: number;
-  lastKey?: KeyTuple;
 
   constructor(
     private readonly t: Pick<DigestTask, 'pairs' | 'side' | 'maskKey' | 'inner' | 'segFrom' | 'keyMasked' | 'checkpoint'> & Partial<Pick<DigestTask, 'range'>>,
@@ -84,7 +93,17 @@ export class SegmentAccumulator {
       else this.noHints.add(d.i);
     }
     this.rows = t.checkpoint?.rows ?? 0;
-    this.lastKey = t.checkpoint?.lastKey;
+    this.lastText = t.checkpoint?.lastKey;
+    const col = t.pairs.findIndex((p) => p.isKey);
+    const bounds = [...t.inner, ...(t.range?.lo ? [t.range.lo] : []), ...(t.range?.hi ? [t.range.hi] : [])];
+    if (this.fused && this.families.length === 1 && this.families[0] === 'int' && bounds.every((k) => safeInt(k[0]) !== undefined)) {
+      this.num = { col, inner: Float64Array.from(t.inner, (k) => safeInt(k[0])!) };
+    }
+  }
+
+  /** the last row's key (undefined under a masked key: it never goes into a checkpoint) */
+  get lastKey(): KeyTuple | undefined {
+    return this.lastNum !== undefined ? [String(this.lastNum)] : this.lastText;
   }
 
   /** whether addBytes can be used (the fused path; the reference path takes rows) */
@@ -100,7 +119,31 @@ export class SegmentAccumulator {
 
   /** add() for row r of a byte batch (Engine.scanBytes) */
   addBytes(b: ByteBatch, r: number): void {
+    const num = this.num;
+    if (num) {
+      const at = r * b.cols + num.col;
+      const v = b.starts[at] < 0 ? NaN : intAt(b.buf, b.starts[at], b.ends[at]);
+      if (v === v) return this.addNum(v, this.fused!.digestBytes(b, r));
+    }
     this.addDigest(this.fused!.keyBytes(b, r), this.fused!.digestBytes(b, r));
+  }
+
+  /** addDigest for a key compared as a number (`num`) */
+  private addNum(v: number, digest: Uint32Array): void {
+    const inner = this.num!.inner;
+    while (this.seg < inner.length && v >= inner[this.seg]) {
+      this.seg++;
+      this.current = undefined;
+    }
+    if (!this.current) this.openSegment();
+    this.current!.add(digest);
+    if (this.hint) {
+      const b = this.subN;
+      while (this.sub < b.length && v >= b[this.sub]) this.sub++;
+      this.hint[this.sub] += digest[0];
+    }
+    this.rows++;
+    if (!this.t.keyMasked) this.lastNum = v;
   }
 
   private addDigest(key: KeyTuple, digest: Uint32Array): void {
@@ -109,20 +152,26 @@ export class SegmentAccumulator {
       this.seg++;
       this.current = undefined;
     }
-    if (!this.current) {
-      const i = this.t.segFrom + this.seg;
-      this.current = this.sums.get(i);
-      if (!this.current) this.sums.set(i, (this.current = new Sum128()));
-      this.enterSegment(i);
-    }
-    this.current.add(digest);
+    if (!this.current) this.openSegment();
+    this.current!.add(digest);
     if (this.hint) {
       const b = this.subB;
       while (this.sub < b.length && compareKeys(key, b[this.sub], this.families) >= 0) this.sub++;
       this.hint[this.sub] += digest[0]; // a Uint16Array keeps the low 16 bits
     }
     this.rows++;
-    if (!this.t.keyMasked) this.lastKey = key;
+    if (!this.t.keyMasked) {
+      this.lastText = key;
+      this.lastNum = undefined;
+    }
+  }
+
+  /** the sum (and hints) of the segment the row pointer has reached */
+  private openSegment(): void {
+    const i = this.t.segFrom + this.seg;
+    this.current = this.sums.get(i);
+    if (!this.current) this.sums.set(i, (this.current = new Sum128()));
+    this.enterSegment(i);
   }
 
   /** the sub-ranges of segment i (the partition's `range` and `inner` bound it) and its hints */
@@ -136,6 +185,7 @@ export class SegmentAccumulator {
     const inner = this.t.inner;
     this.subB = subBoundaries(j === 0 ? range.lo : inner[j - 1], j === inner.length ? range.hi : inner[j], this.families);
     if (!this.subB.length) return;
+    if (this.num) this.subN = Float64Array.from(this.subB, (k) => Number(k[0]));
     this.hint = this.hints.get(i);
     if (!this.hint) this.hints.set(i, (this.hint = new Uint16Array(this.subB.length + 1)));
   }
@@ -152,6 +202,31 @@ export class SegmentAccumulator {
         .sort((a, b) => a.i - b.i),
     };
   }
+}
+
+/** canonical integer text within ±2^53 as a number, else undefined */
+function safeInt(s: string): number | undefined {
+  const v = Number(s);
+  return Number.isSafeInteger(v) && String(v) === s ? v : undefined;
+}
+
+/**
+ * The integer in buf[st, en) if it is canonical text (no sign but '-', no leading zero, not
+ * "-0") of at most 15 digits, so exact as a number and String(v) gives the text back; else NaN.
+ */
+function intAt(buf: Buffer, st: number, en: number): number {
+  let i = st;
+  const neg = buf[i] === 45;
+  if (neg) i++;
+  const n = en - i;
+  if (n < 1 || n > 15 || (buf[i] === 48 && (n > 1 || neg))) return NaN;
+  let v = 0;
+  for (; i < en; i++) {
+    const c = buf[i] - 48;
+    if (c < 0 || c > 9) return NaN;
+    v = v * 10 + c;
+  }
+  return neg ? -v : v;
 }
 
 export function scanColumns(task: Pick<DigestTask, 'pairs' | 'side'>): string[] {

@@ -5,7 +5,7 @@ import { compareKeys } from '../../src/canonical';
 import { differingSubRanges, hintsFromHex, hintsToHex, subBoundaries, subRanges, subSums, SUB_RANGES } from '../../src/core/narrow';
 import { addHints, addSums, mergeSegmentDigests } from '../../src/core/segments';
 import type { ColumnPair, Family } from '../../src/core/types';
-import type { RawRow } from '../../src/engines/engine';
+import type { ByteBatch, RawRow } from '../../src/engines/engine';
 import { FusedRowHasher } from '../../src/digest/fused';
 import { SegmentAccumulator } from '../../src/digest/partition';
 import { hashBatch } from '../../src/digest/decoupled';
@@ -182,5 +182,67 @@ describe('SegmentAccumulator hints', () => {
     const parts = [data.slice(0, 400), data.slice(400, 401), data.slice(401)].map((b) => hashBatch({ rows: packRows(b, 3), task }));
     const merged = mergeSegmentDigests(parts.map((p) => p.segments));
     for (const d of whole.snapshot().segments) expect(merged.get(d.i)).toEqual({ n: d.n, s: d.s, h: d.h });
+  });
+});
+
+/** rows as a ByteBatch, the way scanBytes hands them over */
+function byteBatch(rs: RawRow[]): ByteBatch {
+  const cols = rs[0].length;
+  const parts: Buffer[] = [];
+  const starts = new Int32Array(rs.length * cols);
+  const ends = new Int32Array(rs.length * cols);
+  let o = 0;
+  rs.forEach((row, r) =>
+    row.forEach((v, c) => {
+      const at = r * cols + c;
+      if (v === null) return void (starts[at] = ends[at] = -1);
+      const b = Buffer.from(v as string);
+      parts.push(b);
+      starts[at] = o;
+      ends[at] = o += b.length;
+    }),
+  );
+  return { buf: Buffer.concat(parts), rows: rs.length, cols, starts, ends };
+}
+
+describe('SegmentAccumulator: integer keys compared as numbers (bytes) = as text (rows)', () => {
+  // keys across the 15-digit edge and past 2^53, so rows switch between the two comparisons
+  const keys = ['-9007199254740993', '-999999999999999', '-1000', '-1', '0', '7', '999', '1000', '1001', '123456789012345', '1234567890123456', '9007199254740993'];
+  const data: RawRow[] = keys.map((k, i) => [k, `t${i}`, String(i)]);
+  const check = (task: ConstructorParameters<typeof SegmentAccumulator>[0], numeric: boolean) => {
+    const text = new SegmentAccumulator(task);
+    for (const row of data) text.add(row);
+    const bytes = new SegmentAccumulator(task);
+    expect((bytes as unknown as { num?: unknown }).num !== undefined).toBe(numeric);
+    const b = byteBatch(data);
+    for (let r = 0; r < b.rows; r++) {
+      bytes.addBytes(b, r);
+      expect(bytes.lastKey).toEqual([keys[r]]);
+    }
+    expect(bytes.snapshot()).toEqual(text.snapshot());
+    return text.snapshot();
+  };
+
+  test('safe boundaries: the numeric path, with hints, agrees on every segment and the last key', () => {
+    const snap = check({ pairs: PAIRS, side: 'source', inner: [['-1000'], ['0'], ['1000'], ['123456789012345']], segFrom: 0, range: { lo: ['-2000000000000000'], hi: ['9007199254740991'] } }, true);
+    expect(snap.segments.map((d) => [d.i, d.n])).toEqual([[0, 2], [1, 2], [2, 3], [3, 2], [4, 3]]);
+    expect(snap.segments.filter((d) => d.h).length).toBe(5);
+  });
+
+  test('a boundary past 2^53 keeps every row on the text comparison; the results are the same', () => {
+    check({ pairs: PAIRS, side: 'source', inner: [['0'], ['9007199254740992']], segFrom: 2, range: {} }, false);
+  });
+
+  test('a checkpoint taken on the numeric path resumes on either', () => {
+    const task = { pairs: PAIRS, side: 'source' as const, inner: [['0'], ['1000']], segFrom: 0, range: { lo: ['-1000000'], hi: ['1000000'] } };
+    const whole = new SegmentAccumulator(task);
+    for (const row of data) whole.add(row);
+    const a = new SegmentAccumulator(task);
+    const b = byteBatch(data);
+    for (let r = 0; r < 6; r++) a.addBytes(b, r);
+    expect(a.snapshot().lastKey).toEqual(['7']);
+    const c = new SegmentAccumulator({ ...task, checkpoint: a.snapshot() });
+    for (const row of data.slice(6)) c.add(row);
+    expect(c.snapshot()).toEqual(whole.snapshot());
   });
 });
