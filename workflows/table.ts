@@ -25,6 +25,7 @@ import {
   addSums,
   ZERO_SUM,
   batchSegments,
+  batchSegmentsByRows,
   mergeSegmentDigests,
   partitionRange,
   partitionSegments,
@@ -89,7 +90,7 @@ interface Carried {
   /** a pause survives continue-as-new */
   paused?: boolean;
   /** refinement: batches taken (all finished), rows refetched, differing keys (for a recheck) */
-  refine?: { next: number; rowsRefetched: Record<Side, number>; diffKeys: KeyTuple[]; found: number };
+  refine?: { next: number; rowsRefetched: Record<Side, number>; diffKeys: KeyTuple[]; found: number; byRows?: boolean };
 }
 
 export async function reconcileTable(input: TableInput): Promise<TableSummary> {
@@ -331,10 +332,17 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
   const crossRegion = conn.source.ref.region !== conn.target.ref.region;
   // one activity per batch of up to `perBatch` unequal segments, adjacent or not (scattered
   // differences would otherwise cost one activity, and two connection pools, per segment)
+  // refinement progress survives continue-as-new (cross-region row digests fill history fast);
+  // how batches are cut is decided once, so `next` indexes the same batches after it
+  st.refine ??= { next: 0, rowsRefetched: { source: 0, target: 0 }, diffKeys: [], found: 0, byRows: patched('refine-batch-rows') };
   const perBatch = crossRegion ? Math.max(1, Math.floor(2000 / opts.segmentRows)) : 64;
-  const batches = batchSegments(unequal, perBatch);
-  // refinement progress survives continue-as-new (cross-region row digests fill history fast)
-  st.refine ??= { next: 0, rowsRefetched: { source: 0, target: 0 }, diffKeys: [], found: 0 };
+  // narrowed segments re-read a fraction of their rows, so a batch holds more of them: batches
+  // of about 64 whole segments' rows (one activity and two connections each)
+  const narrowedRows = (i: number) => {
+    const n = st.narrow?.[i];
+    return n ? Math.ceil((opts.segmentRows * popcount(n.m)) / n.k) : opts.segmentRows;
+  };
+  const batches = st.refine.byRows && !crossRegion ? batchSegmentsByRows(unequal, narrowedRows, perBatch * opts.segmentRows) : batchSegments(unequal, perBatch);
   const totals = st.refine;
   const diffKeys = st.refine.diffKeys;
   const wantKeys = opts.recheckAfterSeconds > 0;
@@ -470,6 +478,12 @@ function settle(st: Carried): void {
     st.pending[s] = st.pending[s].filter((d) => !ready.has(d.i));
     st.doneSegments[s] = st.doneSegments[s].filter((i) => !ready.has(i));
   }
+}
+
+function popcount(m: number): number {
+  let n = 0;
+  for (; m; m &= m - 1) n++;
+  return n;
 }
 
 function sumRows(checkpoints: unknown[], side: Side): number {

@@ -109,6 +109,28 @@ export function batchSegments(indexes: number[], perBatch: number): Partition[][
 }
 
 /**
+ * Batches of unequal segments by the rows refinement will re-read (`rows(i)`), at most
+ * `budget` a batch (a segment over it alone), in order; consecutive segments merged as above.
+ */
+export function batchSegmentsByRows(indexes: number[], rows: (i: number) => number, budget: number): Partition[][] {
+  const out: Partition[][] = [];
+  let cur: number[] = [];
+  let load = 0;
+  for (const i of indexes) {
+    const n = rows(i);
+    if (cur.length && load + n > budget) {
+      out.push(consecutiveRuns(cur, cur.length));
+      cur = [];
+      load = 0;
+    }
+    cur.push(i);
+    load += n;
+  }
+  if (cur.length) out.push(consecutiveRuns(cur, cur.length));
+  return out;
+}
+
+/**
  * The side whose key sample plans the segments: PostgreSQL when it holds at least half the
  * rows of the larger side (its sample is cheap), else the larger side.
  */

@@ -88,6 +88,19 @@ describe('refinement batches', () => {
     ]);
     expect(batchSegments([], 4)).toEqual([]);
   });
+
+  it('by rows: as many segments as their re-read rows fit in the budget, one over budget alone', async () => {
+    const { batchSegmentsByRows } = await import('../../src/core/segments');
+    // narrowed segments (even indexes here) re-read 16 rows, whole ones 128
+    const rows = (i: number) => (i % 2 === 0 ? 16 : 128);
+    expect(batchSegmentsByRows([2, 4, 6, 7, 8, 20, 21], rows, 160)).toEqual([
+      [{ from: 2, to: 3 }, { from: 4, to: 5 }, { from: 6, to: 7 }],
+      [{ from: 7, to: 9 }, { from: 20, to: 21 }],
+      [{ from: 21, to: 22 }],
+    ]);
+    expect(batchSegmentsByRows([1], () => 1000, 160)).toEqual([[{ from: 1, to: 2 }]]);
+    expect(batchSegmentsByRows([], rows, 160)).toEqual([]);
+  });
 });
 
 describe('which side samples the keys', () => {
