@@ -79,15 +79,21 @@ async function runStep(table: string, side: Side, step: Step, fetch: number, rev
     }
   } else if (step === 'digest' || step === 'digestref') {
     if (step === 'digestref') process.env[REFERENCE_ENV] = '1';
-    // segments as a run plans them (the bench keys are 1..N): every PARITY_PROFILE_SEGMENT rows
+    // segments as a run plans them (the bench keys are 1..N): every PARITY_PROFILE_SEGMENT rows,
+    // in PARITY_PROFILE_PARTITIONS partitions digested one after the other (default 1)
     const every = Number(process.env.PARITY_PROFILE_SEGMENT ?? 128);
+    const parts = Number(process.env.PARITY_PROFILE_PARTITIONS ?? 1);
     const n = Number(/_(\d+)$/.exec(table)?.[1] ?? 0);
     const inner: string[][] = [];
     for (let k = every + 1; every > 0 && k <= n; k += every) inner.push([String(k)]);
-    const r = await digestPartition({
-      side, url: urls[side], schema: schemas[side], pairs, range: {}, segFrom: 0, inner, fetchSize: fetch, applicationName: 'parity:bench-profile',
-    });
-    rows = r.rowsReadNow;
+    for (let p = 0; p < parts; p++) {
+      const from = Math.floor((inner.length * p) / parts), to = Math.floor((inner.length * (p + 1)) / parts);
+      const range = parts === 1 ? {} : { lo: p === 0 ? undefined : inner[from], hi: p === parts - 1 ? undefined : inner[to] };
+      const r = await digestPartition({
+        side, url: urls[side], schema: schemas[side], pairs, range, segFrom: 0, inner: parts === 1 ? inner : inner.slice(from + (p === 0 ? 0 : 1), to), fetchSize: fetch, applicationName: 'parity:bench-profile',
+      });
+      rows += r.rowsReadNow;
+    }
   } else {
     const engine = await openEngine(urls[side], { applicationName: 'parity:bench-profile' });
     const encode = makeEncoder(pairs, side);

@@ -26,6 +26,8 @@ import {
   ZERO_SUM,
   batchSegments,
   batchSegmentsByRows,
+  MAX_SEGMENTS,
+  segmentsPerPartition,
   mergeSegmentDigests,
   partitionRange,
   partitionSegments,
@@ -148,7 +150,7 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
     const families = check.columns.filter((c) => c.isKey).map((c) => c.family);
     const keyMasked = check.columns.some((c) => c.isKey && c.mask);
     const rows = Math.max(source.rowEstimate, target.rowEstimate, 1);
-    const segments = keyMasked ? 1 : Math.max(1, Math.min(20_000, Math.ceil(rows / opts.segmentRows)));
+    const segments = keyMasked ? 1 : Math.max(1, Math.min(MAX_SEGMENTS, Math.ceil(rows / opts.segmentRows)));
     let boundaries: KeyTuple[] = [];
     let resumed: { boundaries: KeyTuple[]; partitions: SavedPartition[] } | undefined;
     if (opts.resumeFrom) {
@@ -174,7 +176,18 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
         boundaries = await acts('source').planSegments({ samples, families, segments });
       }
     }
-    const perPartition = Math.max(1, Math.ceil(opts.partitionRows / opts.segmentRows));
+    // partitions of about partitionRows rows, counted with the plan's real rows per segment
+    // (segments are capped, so at 5M rows a segment holds 250, not segmentRows). Runs begun
+    // before this counted segmentRows and had 200,000 by default; a spec that gives no
+    // partitionRows (a caller's own child workflow) keeps that default in their histories.
+    let perPartition: number;
+    if (patched('partition-rows-by-plan')) {
+      const given = (input.spec as { options?: { partitionRows?: number } }).options?.partitionRows;
+      perPartition = segmentsPerPartition(given ?? opts.partitionRows, rows, boundaries.length + 1);
+    } else {
+      const given = (input.spec as { options?: { partitionRows?: number } }).options?.partitionRows;
+      perPartition = Math.max(1, Math.ceil((given ?? 200_000) / opts.segmentRows));
+    }
     const partitions = partitionSegments(boundaries.length + 1, perPartition);
     await acts('source').savePlan({ runId: input.runId, table: t.name, plan: { canonicalVersion: check.canonicalVersion, mode: check.mode, schemas: { source, target }, columns: check.columns, boundaries } });
     st = {

@@ -81,8 +81,12 @@ export function byteWriter(family: Family, col: ColumnInfo): ByteWriter {
       };
     case 'bool':
       return (buf, s, e, w) => {
-        // PostgreSQL's boolean text: 't' / 'f'
-        if (e - s === 1 && (buf[s] === 116 || buf[s] === 102)) return w.taggedAscii(TAG.BOOL, buf[s] === 116 ? 49 : 48);
+        // PostgreSQL's boolean text 't' / 'f', MariaDB's TINYINT(1) '1' / '0'
+        if (e - s === 1) {
+          const c = buf[s];
+          if (c === 116 || c === 49) return w.taggedAscii(TAG.BOOL, 49);
+          if (c === 102 || c === 48) return w.taggedAscii(TAG.BOOL, 48);
+        }
         slow(buf, s, e, w);
       };
     // the text is the canonical value: UTF-8 bytes as they came (R16, R19, R28)

@@ -43,7 +43,7 @@ export const RunOptions = z
   .object({
     mode: z.enum(['auto', 'extract', 'pushdown']).default('auto').describe('who hashes: the worker (extract), each database in SQL (pushdown), or pushdown where possible (auto)'),
     segmentRows: z.number().int().min(16).max(1_000_000).default(128).describe('target rows per segment (the unit compared and refined)'),
-    partitionRows: z.number().int().min(1000).default(200_000).describe('target rows per partition (the unit of work, retry and checkpoint)'),
+    partitionRows: z.number().int().min(1000).default(500_000).describe('target rows per partition (the unit of work, retry and checkpoint)'),
     concurrency: z.number().int().min(1).max(64).default(2).describe('partitions scanned at once per database'),
     fetchSize: z.number().int().min(10).max(100_000).default(2000).describe('rows per fetch'),
     recheckAfterSeconds: z.number().int().min(0).default(0).describe('wait this long after the diff, then compare the differing keys again; converged keys are reported as in flight'),

@@ -3,6 +3,14 @@
 import type { KeyRange, KeyTuple, TableSchema } from './types';
 
 const MOD = 1n << 128n;
+
+/** Segments per table at most: the workflow's state (and history) holds a digest per segment. */
+export const MAX_SEGMENTS = 20_000;
+
+/** Segments a partition of about `partitionRows` rows holds, at the plan's rows per segment. */
+export function segmentsPerPartition(partitionRows: number, rows: number, segments: number): number {
+  return Math.max(1, Math.round(partitionRows / Math.max(1, rows / segments)));
+}
 export const ZERO_SUM = '0'.repeat(32);
 
 export function addSums(a: string, b: string): string {

@@ -79,6 +79,17 @@ describe('segment math', () => {
   });
 });
 
+describe('partitions', () => {
+  it('hold about partitionRows rows at the plan\'s real rows per segment (segments are capped)', async () => {
+    const { segmentsPerPartition, MAX_SEGMENTS } = await import('../../src/core/segments');
+    // 5M rows: the cap makes segments of 250 rows, so 500k rows are 2,000 segments (not 3,907)
+    expect(segmentsPerPartition(500_000, 5_000_000, MAX_SEGMENTS)).toBe(2_000);
+    expect(segmentsPerPartition(500_000, 1_000_000, 7_813)).toBe(3_906);
+    expect(segmentsPerPartition(1_000, 100, 1)).toBe(1);
+    expect(segmentsPerPartition(1_000, 0, 1)).toBe(1_000);
+  });
+});
+
 describe('refinement batches', () => {
   it('put scattered segments together, at most perBatch per batch, merging neighbours into one range', async () => {
     const { batchSegments } = await import('../../src/core/segments');

@@ -6,6 +6,8 @@ import { CANONICAL_VERSION, checkSchemas, compareKeys, withPairFamilies } from '
 import { loadConfigFile, urlDialect } from '../../config/load';
 import type { ColumnPair, TableSchema } from '../../core/types';
 import { columnSigs, type Baseline } from '../../core/baseline';
+import { MAX_SEGMENTS, segmentsPerPartition } from '../../core/segments';
+import { RunOptions } from '../../config/schema';
 import { openEngine } from '../../engines/open';
 import type { Engine } from '../../engines/engine';
 import { BadConfig } from '../../errors';
@@ -88,7 +90,7 @@ const EXTRACT_ROWS_PER_SEC = 400_000;
 
 export async function planCommand(o: LocalOptions & { segmentRows?: number; partitionRows?: number; mode?: string }): Promise<number> {
   const segmentRows = o.segmentRows ?? 128;
-  const partitionRows = o.partitionRows ?? 200_000;
+  const partitionRows = o.partitionRows ?? RunOptions.parse({}).partitionRows;
   const out = [];
   let code = 0;
   for (const t of localTables(o)) {
@@ -98,8 +100,9 @@ export async function planCommand(o: LocalOptions & { segmentRows?: number; part
       return i;
     });
     const rows = Math.max(r.source.rowEstimate, r.target.rowEstimate);
-    const segments = Math.max(1, Math.ceil(rows / segmentRows));
-    const partitions = Math.max(1, Math.ceil(segments / Math.max(1, Math.ceil(partitionRows / segmentRows))));
+    // as the table workflow plans them
+    const segments = Math.max(1, Math.min(MAX_SEGMENTS, Math.ceil(rows / segmentRows)));
+    const partitions = Math.max(1, Math.ceil(segments / segmentsPerPartition(partitionRows, Math.max(1, rows), segments)));
     const support = pushdownSupportOf(r.check.columns);
     const mode = o.mode === 'extract' || o.mode === 'pushdown' ? o.mode : support.ok ? 'pushdown' : 'extract';
     if (r.check.halts.length) code = 2;
