@@ -84,8 +84,8 @@ describe('partitions', () => {
     const { segmentsPerPartition, MAX_SEGMENTS } = await import('../../src/core/segments');
     // 5M rows: the cap makes segments of 250 rows, so 500k rows are 2,000 segments (not 3,907)
     expect(segmentsPerPartition(500_000, 5_000_000, MAX_SEGMENTS)).toBe(2_000);
-    expect(segmentsPerPartition(500_000, 1_000_000, 7_813)).toBe(3_906);
-    expect(segmentsPerPartition(1_000, 100, 1)).toBe(1);
+    expect(segmentsPerPartition(500_000, 1_000_000, 7_813)).toBe(3_907);
+    expect(segmentsPerPartition(1_000, 100, 1)).toBe(10);
     expect(segmentsPerPartition(1_000, 0, 1)).toBe(1_000);
   });
 });
