@@ -1,6 +1,7 @@
 // Raw driver value → type-tagged canonical bytes, one function per family (R11–R31), and
 // raw key value → R10/R10a key text. Built once per column; runs for every row.
 
+import { wordView } from '../digest/murmur3';
 import type { ColumnInfo, Family } from '../core/types';
 import { isFloat32 } from './families';
 import { canonicalJson } from './json';
@@ -201,18 +202,22 @@ export function keyEncoder(family: Family): KeyEncoder {
 /** A growable scratch buffer; `o` is the write position. Writers never write past `reserve`. */
 export class CanonicalSink {
   buf: Buffer;
+  /** wordView(buf) for the row hash, kept with the buffer */
+  words: Int32Array | undefined;
   o = 0;
 
   constructor(size = 1 << 16) {
-    this.buf = Buffer.allocUnsafe(size);
+    this.buf = Buffer.allocUnsafeSlow(size);
+    this.words = wordView(this.buf);
   }
 
   /** Room for n more bytes at `o` (keeps the bytes already written). */
   reserve(n: number): void {
     if (this.o + n <= this.buf.length) return;
-    const b = Buffer.allocUnsafe(Math.max(this.o + n, this.buf.length * 2));
+    const b = Buffer.allocUnsafeSlow(Math.max(this.o + n, this.buf.length * 2));
     this.buf.copy(b, 0, 0, this.o);
     this.buf = b;
+    this.words = wordView(b);
   }
 
   /**

@@ -91,9 +91,14 @@ export class FusedRowHasher {
       const st = starts[base + i];
       if (st < 0) s.bytes(this.nulls[i]);
       else writers[i](buf, st, ends[base + i], s);
-      s.buf.writeUInt32LE(s.o - at - 4, at);
+      const n = s.o - at - 4;
+      const b = s.buf;
+      b[at] = n;
+      b[at + 1] = n >>> 8;
+      b[at + 2] = n >>> 16;
+      b[at + 3] = n >>> 24;
     }
-    murmur3x86_128(s.buf, s.o, ROW_SEED, this.out);
+    murmur3x86_128(s.buf, s.o, ROW_SEED, this.out, s.words);
     return this.out;
   }
 
@@ -113,7 +118,7 @@ export class FusedRowHasher {
       // after the value: a writer may have grown (replaced) the buffer
       s.buf.writeUInt32LE(s.o - at - 4, at);
     }
-    murmur3x86_128(s.buf, s.o, ROW_SEED, this.out);
+    murmur3x86_128(s.buf, s.o, ROW_SEED, this.out, s.words);
     return this.out;
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { murmur3x86_128 } from '../../src/digest/murmur3';
+import { murmur3x86_128, wordView } from '../../src/digest/murmur3';
 import { RowHasher, Sum128 } from '../../src/digest/row';
 import { addSums, consecutiveRuns, mergeSegmentDigests, partitionRange, maskKeyMismatch, partitionSegments, sampleSide, splitPartition, unequalSegments, ZERO_SUM } from '../../src/core/segments';
 
@@ -18,6 +18,27 @@ describe('murmur3 x86_128', () => {
     const b = Buffer.from(text);
     murmur3x86_128(b, b.length, seed, out);
     expect(Array.from(out, (w) => (w >>> 0).toString(16).padStart(8, '0')).join('')).toBe(want);
+    // the same through a word view of an aligned copy
+    const aligned = Buffer.allocUnsafeSlow(b.length + 16);
+    b.copy(aligned);
+    const viaWords = new Uint32Array(4);
+    murmur3x86_128(aligned, b.length, seed, viaWords, wordView(aligned));
+    expect(Array.from(viaWords)).toEqual(Array.from(out));
+  });
+
+  it('reads blocks through a word view exactly as byte by byte, at every length and tail', () => {
+    const buf = Buffer.allocUnsafeSlow(512);
+    for (let i = 0; i < buf.length; i++) buf[i] = (i * 131 + 7) & 255;
+    const words = wordView(buf);
+    expect(words).toBeDefined();
+    const a = new Uint32Array(4), b = new Uint32Array(4);
+    for (let len = 0; len <= 300; len++) {
+      murmur3x86_128(buf, len, 0x70617269, a);
+      murmur3x86_128(buf, len, 0x70617269, b, words);
+      expect(Array.from(b), `length ${len}`).toEqual(Array.from(a));
+    }
+    // a buffer that does not start on a 4-byte boundary gets no view (bytes are read one by one)
+    expect(wordView(buf.subarray(1))).toBeUndefined();
   });
 });
 
