@@ -24,16 +24,22 @@ export class RowBytes {
     return { buf: Buffer.allocUnsafeSlow(1 << 16), used: 0, rows: 0, cols: this.cols, starts: new Int32Array(n), ends: new Int32Array(n) };
   }
 
-  /** One row packet's payload, buf[o, end): `cols` length-coded strings (0xfb = NULL). */
+  /**
+   * One row packet's payload, buf[o, end): `cols` length-coded strings (0xfb = NULL). The
+   * payload is copied whole, in one native copy, and the fields are found in it where they
+   * lie (their length headers stay in the batch buffer, unused).
+   */
   add(buf: Buffer, o: number, end: number): void {
-    let b = this.cur;
-    if (b.used + (end - o) > b.buf.length) {
-      const bigger = Buffer.allocUnsafeSlow(Math.max(b.buf.length * 2, b.used + (end - o)));
+    const b = this.cur;
+    const size = end - o;
+    if (b.used + size > b.buf.length) {
+      const bigger = Buffer.allocUnsafeSlow(Math.max(b.buf.length * 2, b.used + size));
       b.buf.copy(bigger, 0, 0, b.used);
       b.buf = bigger;
     }
-    const out = b.buf;
-    let w = b.used;
+    buf.copy(b.buf, b.used, o, end);
+    // field offsets in the batch buffer = offsets in the packet + shift
+    const shift = b.used - o;
     const base = b.rows * this.cols;
     for (let c = 0; c < this.cols; c++) {
       const t = buf[o];
@@ -56,14 +62,12 @@ export class RowBytes {
         o += 9;
       } else throw new Error(`row packet: 0x${t.toString(16)} is not a length`);
       if (o + len > end) throw new Error(`row packet ends inside column ${c + 1} of ${this.cols}`);
-      b.starts[base + c] = w;
-      if (len > 48) w += buf.copy(out, w, o, o + len);
-      else for (let i = o, e = o + len; i < e; i++) out[w++] = buf[i];
-      b.ends[base + c] = w;
+      b.starts[base + c] = o + shift;
       o += len;
+      b.ends[base + c] = o + shift;
     }
     if (o !== end) throw new Error(`row packet has ${end - o} bytes past its ${this.cols} columns`);
-    b.used = w;
+    b.used += size;
     if (++b.rows === this.cap) this.flush();
   }
 
