@@ -7,7 +7,7 @@ import { checkSchemas, withPairFamilies } from '../../src/canonical';
 import { narrowings, refineRanges, type Narrowed } from '../../src/core/narrow';
 import { consecutiveRuns, mergeSegmentDigests, unequalSegments } from '../../src/core/segments';
 import type { ColumnPair, DiffRecord, KeyTuple, TableSchema } from '../../src/core/types';
-import { compareChunks, refineChunks, type CompareOptions } from '../../src/digest/compare';
+import { compareChunks, NARROW_RANGES_PER_QUERY, refineChunks, type CompareOptions } from '../../src/digest/compare';
 import { digestPartition } from '../../src/digest/partition';
 import type { Engine } from '../../src/engines/engine';
 import { openEngine } from '../../src/engines/open';
@@ -114,13 +114,14 @@ describe('narrowed refinement', () => {
     expect(read.source).toBe(100 + 100 + (12 + 13 + 12) + 300);
   });
 
-  test('a chunk of many narrowed segments is split at RANGES_PER_QUERY sub-ranges, each with its own expected sum', () => {
+  test('a chunk of many narrowed segments is split at NARROW_RANGES_PER_QUERY sub-ranges, each with its own expected sum', () => {
     const n = (i: number): Narrowed => ({ sub: [{ lo: [String(i)], hi: [String(i + 1)] }, { lo: [String(i + 2)], hi: [String(i + 3)] }], whole: { lo: [String(i)], hi: [String(i + 4)] }, d: (i + 1).toString(16).padStart(32, '0') });
-    const chunks = refineChunks([], Array.from({ length: 20 }, (_, i) => n(i * 10)));
+    expect(NARROW_RANGES_PER_QUERY).toBe(128);
+    const chunks = refineChunks([], Array.from({ length: 80 }, (_, i) => n(i * 10)));
     expect(chunks).toHaveLength(2);
     const [c0, c1] = chunks as { ranges: unknown[]; whole: unknown[]; expect: string }[];
-    expect([c0.ranges.length, c0.whole.length, c1.ranges.length, c1.whole.length]).toEqual([32, 16, 8, 4]);
-    // Σ (i*10 + 1) over the first 16 segments
-    expect(BigInt('0x' + c0.expect)).toBe(BigInt(Array.from({ length: 16 }, (_, i) => i * 10 + 1).reduce((x, y) => x + y)));
+    expect([c0.ranges.length, c0.whole.length, c1.ranges.length, c1.whole.length]).toEqual([128, 64, 32, 16]);
+    // Σ (i*10 + 1) over the first 64 segments
+    expect(BigInt('0x' + c0.expect)).toBe(BigInt(Array.from({ length: 64 }, (_, i) => i * 10 + 1).reduce((x, y) => x + y)));
   });
 });
