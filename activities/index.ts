@@ -24,6 +24,7 @@ import { maskKeyFingerprint } from '../src/policy/mask';
 import { displayUrl, redact, resolveConnection } from '../src/policy/connections';
 import { readBatches, readPartitions, readTableFile, recordLine, writeBatch, writePartition, writeTableFile } from '../src/report/store';
 import { LEVEL3_FETCH } from '../src/core/fallback';
+import { equalWidthBoundaries } from '../src/core/segments';
 import { baselineDrift } from '../src/core/baseline';
 
 export interface WorkerDeps {
@@ -318,8 +319,16 @@ export function createActivities(deps: WorkerDeps) {
      * come out even — refinement reads a segment per difference.
      */
     async sampleBoundaries(input: { conn: ConnInput; schema: TableSchema; n: number; where?: string; families: Family[]; segments: number }): Promise<KeyTuple[]> {
-      const sample = await withEngine(input.conn, `sample ${input.schema.table}`, (e) => e.sampleKeys(input.schema, input.n, input.where));
-      return planBoundaries(sample, input.families, input.segments);
+      return withEngine(input.conn, `sample ${input.schema.table}`, async (e) => {
+        // a dense one-column integer key: equal widths from its two ends (two index lookups;
+        // a sample of 78k keys took 0.15 s at 1M rows, 0.5 s at 5M)
+        if (!input.where && input.families.length === 1 && input.families[0] === 'int' && input.segments > 1) {
+          const ends = await e.intKeyExtent(input.schema);
+          const even = ends && equalWidthBoundaries(ends.min, ends.max, input.segments, input.schema.rowEstimate);
+          if (even) return even;
+        }
+        return planBoundaries(await e.sampleKeys(input.schema, input.n, input.where), input.families, input.segments);
+      });
     },
 
     async digestPartition(input: DigestInput): Promise<DigestResult> {

@@ -7,6 +7,25 @@ const MOD = 1n << 128n;
 /** Segments per table at most: the workflow's state (and history) holds a digest per segment. */
 export const MAX_SEGMENTS = 20_000;
 
+const INT_TEXT = /^-?(0|[1-9][0-9]*)$/;
+
+/**
+ * Boundaries that cut [min, max] of a one-column integer key into `segments` equal key
+ * widths, when the key is dense enough that none can hold more than twice its share: a
+ * primary key is unique, so a segment of width w holds at most w rows, and width ≤ 2 × rows
+ * keeps w ≤ 2 × rows / segments. Undefined otherwise (a sample plans the segments then).
+ */
+export function equalWidthBoundaries(min: string, max: string, segments: number, rows: number): KeyTuple[] | undefined {
+  if (!INT_TEXT.test(min) || !INT_TEXT.test(max) || segments < 2 || rows < 1) return undefined;
+  const lo = BigInt(min);
+  const width = BigInt(max) - lo + 1n;
+  if (width < 2n || width > 2n * BigInt(Math.ceil(rows))) return undefined;
+  const s = BigInt(Math.min(segments, Number(width)));
+  const out: KeyTuple[] = [];
+  for (let j = 1n; j < s; j++) out.push([String(lo + (width * j) / s)]);
+  return out;
+}
+
 /** Segments a partition of about `partitionRows` rows holds, at the plan's rows per segment. */
 export function segmentsPerPartition(partitionRows: number, rows: number, segments: number): number {
   return Math.max(1, Math.round(partitionRows / Math.max(1, rows / segments)));

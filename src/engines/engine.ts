@@ -99,5 +99,10 @@ export interface Engine {
   aggregate?(req: AggregateRequest): Promise<RawRow[]>;
   /** exact row count in a range (and under where) */
   count(schema: TableSchema, range: KeyRange, where?: string): Promise<number>;
+  /**
+   * The least and greatest key of a one-column integer key, as the server prints them
+   * (index lookups at both ends); undefined for an empty table.
+   */
+  intKeyExtent(schema: TableSchema): Promise<{ min: string; max: string } | undefined>;
   close(): Promise<void>;
 }

@@ -75,6 +75,23 @@ async function plan() {
 const options = (): CompareOptions => ({ table: t, pairs, fetchSize: 50 });
 const sides = () => [{ engine: pgE, schema: schemas.source }, { engine: myE, schema: schemas.target }] as const;
 
+describe('integer key extent (equal-width plans)', () => {
+  test('both engines give the least and greatest key as text; an empty table gives none', async () => {
+    expect(await pgE.intKeyExtent(schemas.source)).toEqual({ min: '0', max: '799' });
+    expect(await myE.intKeyExtent(schemas.target)).toEqual({ min: '0', max: '1000' });
+    const e = db.name('narrow_empty');
+    await db.createPg(e, 'id bigint PRIMARY KEY');
+    await db.createMy(e, 'id bigint unsigned PRIMARY KEY');
+    expect(await pgE.intKeyExtent(await pgE.introspect(e))).toBeUndefined();
+    expect(await myE.intKeyExtent(await myE.introspect(e))).toBeUndefined();
+    // BIGINT UNSIGNED past 2^63 and bigint's least value keep every digit
+    await db.my(`INSERT INTO ${myIdent(e)} VALUES (0), (18446744073709551615)`);
+    await db.pg(`INSERT INTO ${pgIdent(e)} VALUES (-9223372036854775808), (9223372036854775807)`);
+    expect(await myE.intKeyExtent(await myE.introspect(e))).toEqual({ min: '0', max: '18446744073709551615' });
+    expect(await pgE.intKeyExtent(await pgE.introspect(e))).toEqual({ min: '-9223372036854775808', max: '9223372036854775807' });
+  });
+});
+
 describe('narrowed refinement', () => {
   test('only the differing sub-ranges are re-read, and the records are exact', async () => {
     const { unequal, narrow, batch } = await plan();

@@ -111,6 +111,26 @@ describe('partitions', () => {
   });
 });
 
+describe('equal-width boundaries (a dense integer key)', () => {
+  it('cut [min, max] into equal widths; a sparse key, too few rows or a non-integer get none', async () => {
+    const { equalWidthBoundaries } = await import('../../src/core/segments');
+    expect(equalWidthBoundaries('1', '100', 4, 100)).toEqual([['26'], ['51'], ['76']]);
+    expect(equalWidthBoundaries('-50', '49', 2, 100)).toEqual([['0']]);
+    // width 2 x rows is still dense; one more is not (a segment could hold over twice its share)
+    expect(equalWidthBoundaries('1', '200', 2, 100)).toEqual([['101']]);
+    expect(equalWidthBoundaries('1', '201', 2, 100)).toBeUndefined();
+    // more segments than keys: one key per segment
+    expect(equalWidthBoundaries('10', '12', 8, 3)).toEqual([['11'], ['12']]);
+    // past 2^63 (BIGINT UNSIGNED), exactly
+    expect(equalWidthBoundaries('18446744073709551515', '18446744073709551614', 2, 100)).toEqual([['18446744073709551565']]);
+    expect(equalWidthBoundaries('1', '100', 1, 100)).toBeUndefined();
+    expect(equalWidthBoundaries('1', '100', 4, 0)).toBeUndefined();
+    expect(equalWidthBoundaries('1', '1', 4, 1)).toBeUndefined();
+    expect(equalWidthBoundaries('1.5', '100', 4, 100)).toBeUndefined();
+    expect(equalWidthBoundaries('007', '100', 4, 100)).toBeUndefined();
+  });
+});
+
 describe('refinement batches', () => {
   it('put scattered segments together, at most perBatch per batch, merging neighbours into one range', async () => {
     const { batchSegments } = await import('../../src/core/segments');

@@ -385,6 +385,12 @@ export class MysqlEngine implements Engine {
     return Number(rows[0][0]);
   }
 
+  async intKeyExtent(schema: TableSchema): Promise<{ min: string; max: string } | undefined> {
+    const k = quoteIdent(sqlName(keyColumns(schema)[0]));
+    const rows = await this.query(`SELECT CAST(MIN(${k}) AS CHAR), CAST(MAX(${k}) AS CHAR) FROM ${quoteIdent(schema.table)}`, []);
+    return rows[0][0] === null ? undefined : { min: String(rows[0][0]), max: String(rows[0][1]) };
+  }
+
   async close(): Promise<void> {
     await new Promise<void>((resolve) => this.pool.end(() => resolve()));
   }

@@ -331,6 +331,12 @@ export class PostgresEngine implements Engine {
     return Number(rows[0][0]);
   }
 
+  async intKeyExtent(schema: TableSchema): Promise<{ min: string; max: string } | undefined> {
+    const k = quoteIdent(sqlName(keyColumns(schema)[0]));
+    const rows = await this.query(`SELECT min(${k})::text, max(${k})::text FROM ${await this.tableSql(schema)}`, []);
+    return rows[0][0] === null ? undefined : { min: String(rows[0][0]), max: String(rows[0][1]) };
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }
