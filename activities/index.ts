@@ -108,7 +108,7 @@ export interface CompareOutput {
   extra: number;
   changed: number;
   rowsRefetched: { source: number; target: number };
-  /** narrowed chunks whose sub-ranges did not explain their segments' difference, compared whole */
+  /** narrowed segments whose sub-ranges did not explain their difference, compared whole */
   widened?: number;
   /** keys of differing rows, for a later recheck (tokens where the key is masked) */
   keys?: KeyTuple[];
@@ -451,7 +451,7 @@ export function createActivities(deps: WorkerDeps) {
         hb.stop();
       }
       writeBatch(input.runId, input.store ?? input.table, input.batch, records);
-      if (widened) Context.current().log.info('narrowed refinement compared whole segments: their sub-ranges did not explain the difference', { table: input.table, batch: input.batch, chunks: widened });
+      if (widened) Context.current().log.info('narrowed refinement compared whole segments: their sub-ranges did not explain the difference', { table: input.table, batch: input.batch, segments: widened });
       const count = (k: string) => records.filter((r) => r.kind === k).length;
       return {
         missing: count('missing_in_target'),

@@ -92,7 +92,7 @@ interface Carried {
   /** a pause survives continue-as-new */
   paused?: boolean;
   /** refinement: batches taken (all finished), rows refetched, differing keys (for a recheck) */
-  refine?: { next: number; rowsRefetched: Record<Side, number>; diffKeys: KeyTuple[]; found: number; byRows?: boolean };
+  refine?: { next: number; rowsRefetched: Record<Side, number>; diffKeys: KeyTuple[]; found: number; byRows?: boolean; budget?: number };
 }
 
 export async function reconcileTable(input: TableInput): Promise<TableSummary> {
@@ -350,12 +350,17 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
   st.refine ??= { next: 0, rowsRefetched: { source: 0, target: 0 }, diffKeys: [], found: 0, byRows: patched('refine-batch-rows') };
   const perBatch = crossRegion ? Math.max(1, Math.floor(2000 / opts.segmentRows)) : 64;
   // narrowed segments re-read a fraction of their rows, so a batch holds more of them: batches
-  // of about 64 whole segments' rows (one activity and two connections each)
+  // of about 64 whole segments' rows (one activity and two connections each), fewer when that
+  // would leave a refinement lane idle
   const narrowedRows = (i: number) => {
     const n = st.narrow?.[i];
     return n ? Math.ceil((opts.segmentRows * popcount(n.m)) / n.k) : opts.segmentRows;
   };
-  const batches = st.refine.byRows && !crossRegion ? batchSegmentsByRows(unequal, narrowedRows, perBatch * opts.segmentRows) : batchSegments(unequal, perBatch);
+  const refineLanes = Math.max(1, st.fallback.concurrency);
+  // the budget is kept with the refinement state: a later concurrency must not re-cut batches
+  // (a segment more than an even share, so the greedy cut leaves no small batch behind)
+  st.refine.budget ??= Math.min(perBatch * opts.segmentRows, Math.ceil(unequal.reduce((n, i) => n + narrowedRows(i), 0) / refineLanes) + opts.segmentRows);
+  const batches = st.refine.byRows && !crossRegion ? batchSegmentsByRows(unequal, narrowedRows, st.refine.budget) : batchSegments(unequal, perBatch);
   const totals = st.refine;
   const diffKeys = st.refine.diffKeys;
   const wantKeys = opts.recheckAfterSeconds > 0;
@@ -391,7 +396,7 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
       if (out.keys) diffKeys.push(...out.keys);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, st.fallback.concurrency) }, refineLane));
+  await Promise.all(Array.from({ length: refineLanes }, refineLane));
   if (totals.next < batches.length) return await continueAsNew<typeof reconcileTable>({ ...input, carried: { ...st, paused } });
 
   // live tables: wait, compare the differing segments again; keys that converged were in flight

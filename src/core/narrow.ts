@@ -1,14 +1,17 @@
 // Narrowing refinement (workflow-safe, pure). A segment of a one-column integer key is cut
-// into up to SUB_RANGES sub-ranges of equal key width, and each side's digest keeps a 16-bit
-// hint per sub-range (the low 16 bits of the sum of its rows' digests, first lane) next to
+// into up to SUB_RANGES sub-ranges of equal key width, and each side's digest keeps an 8-bit
+// hint per sub-range (the low 8 bits of the sum of its rows' digests, first lane) next to
 // the segment's 128-bit sum. When a segment's sums differ, only the sub-ranges whose hints
 // differ are re-read. A hint is only a pointer: two different sub-ranges can share a hint
-// (1 in 65,536), so refinement checks that the rows it re-read account for the whole
-// difference of the segments' sums, and re-reads the whole segments when they do not.
-import { segmentRange, type MergedDigest, type Partition } from './segments';
+// (1 in 256), so refinement checks, segment by segment, that the rows it re-read account for
+// the whole difference of the segment's sums, and re-reads the segment whole when they do not.
+import type { MergedDigest, Partition } from './segments';
 import type { Family, KeyRange, KeyTuple } from './types';
 
-export const SUB_RANGES = 8;
+export const SUB_RANGES = 16;
+
+/** hex digits per hint */
+const HEX = 2;
 
 const MOD = 1n << 128n;
 const INT = /^-?(0|[1-9][0-9]*)$/;
@@ -29,17 +32,28 @@ export function subBoundaries(lo: KeyTuple | undefined, hi: KeyTuple | undefined
   return out;
 }
 
-/** Hints as they travel: 4 hex digits per sub-range, the first sub-range first. */
-export function hintsToHex(h: Uint16Array): string {
+/** Hints as they travel: 2 hex digits per sub-range, the first sub-range first. */
+export function hintsToHex(h: Uint8Array): string {
   let s = '';
-  for (let j = 0; j < h.length; j++) s += h[j].toString(16).padStart(4, '0');
+  for (let j = 0; j < h.length; j++) s += h[j].toString(16).padStart(HEX, '0');
   return s;
 }
 
-export function hintsFromHex(s: string): Uint16Array {
-  const h = new Uint16Array(s.length / 4);
-  for (let j = 0; j < h.length; j++) h[j] = parseInt(s.slice(j * 4, j * 4 + 4), 16);
+export function hintsFromHex(s: string): Uint8Array {
+  const h = new Uint8Array(s.length / HEX);
+  for (let j = 0; j < h.length; j++) h[j] = parseInt(s.slice(j * HEX, j * HEX + HEX), 16);
   return h;
+}
+
+/** Sub-ranges a hint string describes. */
+export const hintCount = (h: string): number => h.length / HEX;
+
+/** Element-wise sum mod 256 of two parts' hints of one segment; undefined if either part has none. */
+export function addHints(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined || b === undefined || a.length !== b.length) return undefined;
+  const x = hintsFromHex(a), y = hintsFromHex(b);
+  for (let j = 0; j < x.length; j++) x[j] += y[j];
+  return hintsToHex(x);
 }
 
 /** (a - b) mod 2^128 of two 32-char hex sums. */
@@ -49,9 +63,9 @@ export function subSums(a: string, b: string): string {
 
 /** Bit j set: sub-range j's hints differ. 0 when either side has no hints or they cannot be compared. */
 export function differingSubRanges(a: string | undefined, b: string | undefined, subRanges: number): number {
-  if (a === undefined || b === undefined || a.length !== b.length || a.length !== subRanges * 4) return 0;
+  if (a === undefined || b === undefined || a.length !== b.length || a.length !== subRanges * HEX) return 0;
   let m = 0;
-  for (let j = 0; j < subRanges; j++) if (a.slice(j * 4, j * 4 + 4) !== b.slice(j * 4, j * 4 + 4)) m |= 1 << j;
+  for (let j = 0; j < subRanges; j++) if (a.slice(j * HEX, j * HEX + HEX) !== b.slice(j * HEX, j * HEX + HEX)) m |= 1 << j;
   return m;
 }
 
@@ -86,12 +100,15 @@ export function narrowings(source: Map<number, MergedDigest>, target: Map<number
   for (const i of unequal) {
     const x = source.get(i), y = target.get(i);
     if (!x?.h || !y) continue;
-    const k = x.h.length / 4;
+    const k = hintCount(x.h);
     const m = differingSubRanges(x.h, y.h, k);
     if (m) into[i] = { m, k, d: subSums(x.s, y.s) };
   }
   return into;
 }
+
+/** segments.ts's segmentRange (which imports this module; kept apart to avoid the cycle) */
+const segmentRange = (boundaries: KeyTuple[], i: number): KeyRange => ({ lo: i > 0 ? boundaries[i - 1] : undefined, hi: i < boundaries.length ? boundaries[i] : undefined });
 
 /**
  * A refinement batch (runs of consecutive unequal segments) as whole ranges, one per run

@@ -1,5 +1,6 @@
 // Segment arithmetic: workflow-safe, pure. A segment digest is (row count, sum of row
 // digests mod 2^128); sums travel as 32-char lowercase hex (the JSON converter drops bigint).
+import { addHints } from './narrow';
 import type { KeyRange, KeyTuple, TableSchema } from './types';
 
 const MOD = 1n << 128n;
@@ -43,16 +44,8 @@ export interface SegmentDigest {
   n: number;
   /** sum of row digests mod 2^128, hex */
   s: string;
-  /** extract on a one-column integer key: 16-bit hints per sub-range (./narrow) */
+  /** extract on a one-column integer key: 8-bit hints per sub-range (./narrow) */
   h?: string;
-}
-
-/** Element-wise sum mod 2^16 of two segments' hints (./narrow); undefined if either part has none. */
-export function addHints(a: string | undefined, b: string | undefined): string | undefined {
-  if (a === undefined || b === undefined || a.length !== b.length) return undefined;
-  let out = '';
-  for (let j = 0; j < a.length; j += 4) out += ((parseInt(a.slice(j, j + 4), 16) + parseInt(b.slice(j, j + 4), 16)) & 0xffff).toString(16).padStart(4, '0');
-  return out;
 }
 
 export type MergedDigest = { n: number; s: string; h?: string };

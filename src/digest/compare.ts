@@ -8,7 +8,6 @@ import { makeEncoder, type EncodedRow, type Side } from './encode';
 import { FusedRowHasher, fusedEnabled } from './fused';
 import { RowHasher, Sum128 } from './row';
 import { subSums, type Narrowed } from '../core/narrow';
-import { addSums, ZERO_SUM } from '../core/segments';
 
 export interface CompareSide {
   engine: Engine;
@@ -76,8 +75,8 @@ class Cursor {
     private readonly counter: { n: number },
     private readonly digests: boolean,
     private readonly families: Family[],
-    /** the sum of every row's digest (a narrowed chunk checks it) */
-    private readonly sum?: Sum128,
+    /** sees every row's key and fused digest (a narrowed chunk checks its sums) */
+    private readonly onDigest?: OnDigest,
   ) {
     const req = scanRequest(side, s, o, range);
     this.it = (bytesScan(s.engine, req, digests) ?? s.engine.scan(req))[Symbol.asyncIterator]();
@@ -120,7 +119,7 @@ class Cursor {
     this.started = true;
     if (this.digests) {
       this.d.set(b ? this.hasher.digestBytes(b, r) : this.hasher.digest(this.rows![r]));
-      this.sum?.add(this.d);
+      this.onDigest?.(this.side, this.key, this.d);
     }
     return true;
   }
@@ -140,6 +139,8 @@ class Cursor {
   }
 }
 
+type OnDigest = (side: Side, key: KeyTuple, digest: Uint32Array) => void;
+
 const sameDigest = (a: Uint32Array, b: Uint32Array) => a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3];
 
 /**
@@ -154,7 +155,7 @@ export async function compareRange(
   range: KeyRange | KeyRange[],
   o: CompareOptions,
   out: DiffRecord[],
-  sums?: Record<Side, Sum128>,
+  onDigest?: OnDigest,
 ): Promise<{ source: number; target: number }> {
   const families = o.pairs.filter((p) => p.isKey).map((p) => p.family);
   const keyCount = families.length;
@@ -162,8 +163,8 @@ export async function compareRange(
   // PARITY_DIGEST_REFERENCE=1 (the safety valve against a fused-hasher bug) compares every
   // pair value by value, trusting no fused digest
   const digests = fusedEnabled();
-  const a = new Cursor('source', source, o, range, sc, digests, families, sums?.source);
-  const b = new Cursor('target', target, o, range, tc, digests, families, sums?.target);
+  const a = new Cursor('source', source, o, range, sc, digests, families, onDigest);
+  const b = new Cursor('target', target, o, range, tc, digests, families, onDigest);
   // both scans are closed on every exit: a failed side must not leave the other holding its
   // connection (and its transaction) open, or closing the engine would wait for it forever
   try {
@@ -195,38 +196,46 @@ export async function compareRange(
 }
 
 /**
- * Sub-ranges of unequal segments (src/core/narrow) read in one query, and what they must
- * explain: `expect` is the source sum minus the target sum of their segments. When the rows
- * read do not account for it (hints that collided, or data that changed since the digests),
- * the whole segments are compared instead.
+ * Sub-ranges of unequal segments (src/core/narrow) read in one query, and what each segment
+ * must explain: `d` is its source sum minus its target sum. A segment whose re-read rows do
+ * not account for it (hints that collided, or data that changed since the digests) is
+ * compared whole instead, and only its records from the narrowed read are dropped.
  */
 export interface NarrowChunk {
   ranges: KeyRange[];
-  whole: KeyRange[];
-  expect: string;
+  /** ascending, disjoint; every sub-range lies in one of them */
+  segments: { whole: KeyRange; d: string }[];
 }
 
 export type Chunk = KeyRange | KeyRange[] | NarrowChunk;
 
-const isNarrow = (c: Chunk): c is NarrowChunk => !Array.isArray(c) && 'expect' in c;
+const isNarrow = (c: Chunk): c is NarrowChunk => !Array.isArray(c) && 'segments' in c;
 
 /** A refinement batch's queries: whole ranges RANGES_PER_QUERY at a time, then the narrowed segments. */
 export function refineChunks(ranges: KeyRange[], narrowed: Narrowed[] = []): Chunk[] {
   const out: Chunk[] = rangeChunks(ranges);
   let cur: NarrowChunk | undefined;
   for (const n of narrowed) {
-    if (!cur || cur.ranges.length + n.sub.length > NARROW_RANGES_PER_QUERY) out.push((cur = { ranges: [], whole: [], expect: ZERO_SUM }));
+    if (!cur || cur.ranges.length + n.sub.length > NARROW_RANGES_PER_QUERY) out.push((cur = { ranges: [], segments: [] }));
     cur.ranges.push(...n.sub);
-    cur.whole.push(n.whole);
-    cur.expect = addSums(cur.expect, n.d);
+    cur.segments.push({ whole: n.whole, d: n.d });
   }
   return out;
+}
+
+/** Which of a chunk's ascending segments each key (arriving in ascending order) falls in. */
+function segmentLocator(segments: NarrowChunk['segments'], families: Family[]): (key: KeyTuple) => number {
+  let j = 0;
+  return (key) => {
+    while (j < segments.length - 1 && compareKeys(key, segments[j].whole.hi!, families) >= 0) j++;
+    return j;
+  };
 }
 
 /**
  * compareRange over chunks (a refinement batch, in a pool thread or on the activity's
  * thread), one query per side per chunk; `afterChunk` sees the running row counts.
- * `widened` counts narrowed chunks that had to be compared whole.
+ * `widened` counts narrowed segments that had to be compared whole.
  */
 export async function compareChunks(
   source: CompareSide,
@@ -237,23 +246,29 @@ export async function compareChunks(
   afterChunk?: (read: { source: number; target: number }) => void,
 ): Promise<{ source: number; target: number; widened: number }> {
   const read = { source: 0, target: 0 };
+  const families = o.pairs.filter((p) => p.isKey).map((p) => p.family);
   let widened = 0;
-  const run = async (range: KeyRange | KeyRange[], into: DiffRecord[], sums?: Record<Side, Sum128>) => {
-    const n = await compareRange(source, target, range, o, into, sums);
+  const run = async (range: KeyRange | KeyRange[], into: DiffRecord[], onDigest?: OnDigest) => {
+    const n = await compareRange(source, target, range, o, into, onDigest);
     read.source += n.source;
     read.target += n.target;
   };
   for (const chunk of chunks) {
     if (!isNarrow(chunk)) await run(chunk, out);
-    else if (!fusedEnabled()) await run(chunk.whole, out); // no fused digests, nothing to check against
+    else if (!fusedEnabled()) await run(chunk.segments.map((g) => g.whole), out); // no fused digests to check against
     else {
+      const segs = chunk.segments;
+      const sums = segs.map(() => ({ source: new Sum128(), target: new Sum128() }));
+      const at = { source: segmentLocator(segs, families), target: segmentLocator(segs, families) };
       const mine: DiffRecord[] = [];
-      const sums = { source: new Sum128(), target: new Sum128() };
-      await run(chunk.ranges, mine, sums);
-      if (subSums(sums.source.toHex(), sums.target.toHex()) === chunk.expect) out.push(...mine);
-      else {
-        widened++;
-        await run(chunk.whole, out);
+      await run(chunk.ranges, mine, (side, key, d) => sums[at[side](key)][side].add(d));
+      const failed = new Set<number>();
+      sums.forEach((x, j) => subSums(x.source.toHex(), x.target.toHex()) !== segs[j].d && failed.add(j));
+      const rec = segmentLocator(segs, families);
+      for (const r of mine) if (!failed.has(rec(r.key))) out.push(r);
+      if (failed.size) {
+        widened += failed.size;
+        await run([...failed].map((j) => segs[j].whole), out);
       }
     }
     afterChunk?.(read);

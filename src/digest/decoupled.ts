@@ -2,7 +2,8 @@
 // partition); each batch crosses to a separate, bounded hashing pool as one transferred
 // buffer; at most `depth` batches are in flight, so the read waits for the hashers
 // (backpressure) and each stage's memory is bounded on its own.
-import { addHints, addSums, type SegmentDigest } from '../core/segments';
+import { addSums, type SegmentDigest } from '../core/segments';
+import { addHints } from '../core/narrow';
 import type { KeyTuple } from '../core/types';
 import { openEngine } from '../engines/open';
 import { scanColumns, SegmentAccumulator, type DigestCheckpoint, type DigestResult, type DigestTask } from './partition';

@@ -58,11 +58,11 @@ export class SegmentAccumulator {
   private readonly sums = new Map<number, Sum128>();
   private seg = 0;
   private current: Sum128 | undefined;
-  /** per segment, 16-bit hints per sub-range (src/core/narrow); absent where a segment is not cut */
-  private readonly hints = new Map<number, Uint16Array>();
+  /** per segment, 8-bit hints per sub-range (src/core/narrow); absent where a segment is not cut */
+  private readonly hints = new Map<number, Uint8Array>();
   /** segments a checkpoint brought without hints: their hints would miss the earlier rows */
   private readonly noHints = new Set<number>();
-  private hint: Uint16Array | undefined;
+  private hint: Uint8Array | undefined;
   private subB: KeyTuple[] = [];
   private sub = 0;
   /**
@@ -157,7 +157,7 @@ export class SegmentAccumulator {
     if (this.hint) {
       const b = this.subB;
       while (this.sub < b.length && compareKeys(key, b[this.sub], this.families) >= 0) this.sub++;
-      this.hint[this.sub] += digest[0]; // a Uint16Array keeps the low 16 bits
+      this.hint[this.sub] += digest[0]; // a Uint8Array keeps the low 8 bits
     }
     this.rows++;
     if (!this.t.keyMasked) {
@@ -187,7 +187,7 @@ export class SegmentAccumulator {
     if (!this.subB.length) return;
     if (this.num) this.subN = Float64Array.from(this.subB, (k) => Number(k[0]));
     this.hint = this.hints.get(i);
-    if (!this.hint) this.hints.set(i, (this.hint = new Uint16Array(this.subB.length + 1)));
+    if (!this.hint) this.hints.set(i, (this.hint = new Uint8Array(this.subB.length + 1)));
   }
 
   snapshot(): DigestCheckpoint {

@@ -7,7 +7,7 @@ import { checkSchemas, withPairFamilies } from '../../src/canonical';
 import { narrowings, refineRanges, type Narrowed } from '../../src/core/narrow';
 import { consecutiveRuns, mergeSegmentDigests, unequalSegments } from '../../src/core/segments';
 import type { ColumnPair, DiffRecord, KeyTuple, TableSchema } from '../../src/core/types';
-import { compareChunks, NARROW_RANGES_PER_QUERY, refineChunks, type CompareOptions } from '../../src/digest/compare';
+import { compareChunks, NARROW_RANGES_PER_QUERY, refineChunks, type CompareOptions, type NarrowChunk } from '../../src/digest/compare';
 import { digestPartition } from '../../src/digest/partition';
 import type { Engine } from '../../src/engines/engine';
 import { openEngine } from '../../src/engines/open';
@@ -99,14 +99,14 @@ describe('narrowed refinement', () => {
     expect(unequal).toEqual([0, 2, 5, 6, 7]);
     // the open-ended segments have no hints; the cut ones are narrowed to their sub-ranges
     expect(Object.keys(narrow).map(Number)).toEqual([2, 5, 6]);
-    expect(narrow[6].k).toBe(8);
-    expect(narrow[6].m).toBe((1 << 0) | (1 << 7)); // 610 in [600,612), 690 in [687,700)
+    expect(narrow[6].k).toBe(16);
+    expect(narrow[6].m).toBe((1 << 1) | (1 << 14)); // 610 in [606,612), 690 in [687,693)
     const { ranges, narrowed } = refineRanges(boundaries, batch, ['int'], narrow);
     expect(ranges).toEqual([{ lo: undefined, hi: ['100'] }, { lo: ['700'], hi: undefined }]);
     expect(narrowed.map((n) => n.sub)).toEqual([
-      [{ lo: ['250'], hi: ['262'] }],
-      [{ lo: ['512'], hi: ['525'] }],
-      [{ lo: ['600'], hi: ['612'] }, { lo: ['687'], hi: ['700'] }],
+      [{ lo: ['250'], hi: ['256'] }],
+      [{ lo: ['512'], hi: ['518'] }],
+      [{ lo: ['606'], hi: ['612'] }, { lo: ['687'], hi: ['693'] }],
     ]);
     const out: DiffRecord[] = [];
     const [s, g] = sides();
@@ -114,31 +114,31 @@ describe('narrowed refinement', () => {
     expect(sortRecords(out)).toEqual(sortRecords(expected));
     expect(read.widened).toBe(0);
     // whole segments would have re-read 100 + 100 + 100 + 100 + 100 rows on the source
-    expect(read.source).toBe(100 + 12 + 13 + 12 + 13 + 100);
+    expect(read.source).toBe(100 + 6 + 6 + 6 + 6 + 100);
   });
 
-  test('sub-ranges that miss a difference do not explain the sum: the whole segments are compared', async () => {
+  test('sub-ranges that miss a difference do not explain the sum: that segment, and only it, is compared whole', async () => {
     const { narrow, batch } = await plan();
     const { ranges, narrowed } = refineRanges(boundaries, batch, ['int'], narrow);
-    // as if segment 6's hint for [687,700) had collided: only [600,612) would be re-read
+    // as if segment 6's hint for [687,693) had collided: only [606,612) would be re-read
     const lying: Narrowed[] = narrowed.map((n) => (n.whole.lo?.[0] === '600' ? { ...n, sub: n.sub.slice(0, 1) } : n));
     const out: DiffRecord[] = [];
     const [s, g] = sides();
     const read = await compareChunks(s, g, refineChunks(ranges, lying), options(), out);
     expect(read.widened).toBe(1);
     expect(sortRecords(out)).toEqual(sortRecords(expected));
-    // the narrowed chunk read its sub-ranges, then its three whole segments
-    expect(read.source).toBe(100 + 100 + (12 + 13 + 12) + 300);
+    // the narrowed chunk read its sub-ranges, then segment 6 whole (its 610 record from the
+    // narrowed read was dropped, not reported twice)
+    expect(read.source).toBe(100 + 100 + (6 + 6 + 6) + 100);
   });
 
-  test('a chunk of many narrowed segments is split at NARROW_RANGES_PER_QUERY sub-ranges, each with its own expected sum', () => {
+  test('a chunk of many narrowed segments is split at NARROW_RANGES_PER_QUERY sub-ranges, each segment with its own sum', () => {
     const n = (i: number): Narrowed => ({ sub: [{ lo: [String(i)], hi: [String(i + 1)] }, { lo: [String(i + 2)], hi: [String(i + 3)] }], whole: { lo: [String(i)], hi: [String(i + 4)] }, d: (i + 1).toString(16).padStart(32, '0') });
     expect(NARROW_RANGES_PER_QUERY).toBe(128);
     const chunks = refineChunks([], Array.from({ length: 80 }, (_, i) => n(i * 10)));
     expect(chunks).toHaveLength(2);
-    const [c0, c1] = chunks as { ranges: unknown[]; whole: unknown[]; expect: string }[];
-    expect([c0.ranges.length, c0.whole.length, c1.ranges.length, c1.whole.length]).toEqual([128, 64, 32, 16]);
-    // Σ (i*10 + 1) over the first 64 segments
-    expect(BigInt('0x' + c0.expect)).toBe(BigInt(Array.from({ length: 64 }, (_, i) => i * 10 + 1).reduce((x, y) => x + y)));
+    const [c0, c1] = chunks as NarrowChunk[];
+    expect([c0.ranges.length, c0.segments.length, c1.ranges.length, c1.segments.length]).toEqual([128, 64, 32, 16]);
+    expect(c1.segments[0]).toEqual({ whole: { lo: ['640'], hi: ['644'] }, d: (641).toString(16).padStart(32, '0') });
   });
 });

@@ -2,8 +2,8 @@
 // digests keep per sub-range, and what the workflow derives from two sides' hints.
 import { describe, expect, test } from 'vitest';
 import { compareKeys } from '../../src/canonical';
-import { differingSubRanges, hintsFromHex, hintsToHex, subBoundaries, subRanges, subSums, SUB_RANGES } from '../../src/core/narrow';
-import { addHints, addSums, mergeSegmentDigests } from '../../src/core/segments';
+import { addHints, differingSubRanges, hintsFromHex, hintsToHex, subBoundaries, subRanges, subSums, SUB_RANGES } from '../../src/core/narrow';
+import { addSums, mergeSegmentDigests } from '../../src/core/segments';
 import type { ColumnPair, Family } from '../../src/core/types';
 import type { ByteBatch, RawRow } from '../../src/engines/engine';
 import { FusedRowHasher } from '../../src/digest/fused';
@@ -16,11 +16,11 @@ const INT: Family[] = ['int'];
 
 describe('subBoundaries', () => {
   test('cuts [lo, hi) into SUB_RANGES sub-ranges of equal width, strictly inside and ascending', () => {
-    expect(SUB_RANGES).toBe(8);
-    expect(subBoundaries(['0'], ['80'], INT)).toEqual([10, 20, 30, 40, 50, 60, 70].map((n) => [String(n)]));
-    expect(subBoundaries(['-100'], ['-20'], INT)).toEqual([-90, -80, -70, -60, -50, -40, -30].map((n) => [String(n)]));
+    expect(SUB_RANGES).toBe(16);
+    expect(subBoundaries(['0'], ['160'], INT)).toEqual(Array.from({ length: 15 }, (_, j) => [String(10 * (j + 1))]));
+    expect(subBoundaries(['-170'], ['-10'], INT)).toEqual(Array.from({ length: 15 }, (_, j) => [String(-160 + 10 * j)]));
     // floors, never reaching hi
-    expect(subBoundaries(['1'], ['12'], INT)).toEqual([2, 3, 5, 6, 7, 9, 10].map((n) => [String(n)]));
+    expect(subBoundaries(['1'], ['25'], INT)).toEqual([2, 4, 5, 7, 8, 10, 11, 13, 14, 16, 17, 19, 20, 22, 23].map((n) => [String(n)]));
   });
 
   test('narrow segments get fewer sub-ranges; width 1, open ends and other keys none', () => {
@@ -38,26 +38,28 @@ describe('subBoundaries', () => {
 
   test('past 2^64 (MySQL BIGINT UNSIGNED, PostgreSQL numeric keys are not int) stays exact', () => {
     const b = subBoundaries(['18446744073709551000'], ['18446744073709551615'], INT);
-    expect(b).toHaveLength(7);
-    expect(b[0]).toEqual(['18446744073709551076']);
+    expect(b).toHaveLength(15);
+    expect(b[0]).toEqual(['18446744073709551038']);
     for (let j = 1; j < b.length; j++) expect(compareKeys(b[j - 1], b[j], INT)).toBeLessThan(0);
   });
 });
 
 describe('hints and sums', () => {
-  test('hex round trip, element-wise addition mod 2^16, and which sub-ranges differ', () => {
-    const h = new Uint16Array([0, 1, 0xffff, 0x1234]);
-    expect(hintsToHex(h)).toBe('00000001ffff1234');
-    expect(Array.from(hintsFromHex('00000001ffff1234'))).toEqual([0, 1, 0xffff, 0x1234]);
-    expect(addHints('0001ffff', '00020002')).toBe('00030001');
-    expect(addHints('0001ffff', undefined)).toBeUndefined();
-    expect(addHints('0001', '00010001')).toBeUndefined();
-    expect(differingSubRanges('000100020003', '000100090003', 3)).toBe(0b010);
-    expect(differingSubRanges('000100020003', '900100020004', 3)).toBe(0b101);
+  test('hex round trip, element-wise addition mod 2^8, and which sub-ranges differ', () => {
+    const h = new Uint8Array([0, 1, 0xff, 0x12]);
+    expect(hintsToHex(h)).toBe('0001ff12');
+    expect(Array.from(hintsFromHex('0001ff12'))).toEqual([0, 1, 0xff, 0x12]);
+    expect(addHints('01ff', '0202')).toBe('0301');
+    expect(addHints('01ff', undefined)).toBeUndefined();
+    expect(addHints('01', '0101')).toBeUndefined();
+    expect(differingSubRanges('010203', '010903', 3)).toBe(0b010);
+    expect(differingSubRanges('010203', '910204', 3)).toBe(0b101);
+    // all 16 sub-ranges
+    expect(differingSubRanges('00'.repeat(16), '01'.repeat(16), 16)).toBe(0xffff);
     // lengths that disagree with each other or with the cut: nothing to narrow by
-    expect(differingSubRanges('00010002', '000100020003', 3)).toBe(0);
-    expect(differingSubRanges('00010002', '00010003', 3)).toBe(0);
-    expect(differingSubRanges(undefined, '00010003', 2)).toBe(0);
+    expect(differingSubRanges('0102', '010203', 3)).toBe(0);
+    expect(differingSubRanges('0102', '0103', 3)).toBe(0);
+    expect(differingSubRanges(undefined, '0103', 2)).toBe(0);
   });
 
   test('subSums is the inverse of addSums mod 2^128', () => {
@@ -80,10 +82,10 @@ describe('hints and sums', () => {
 
   test('mergeSegmentDigests adds hints where every part has them, drops them otherwise', () => {
     const m = mergeSegmentDigests([
-      [{ i: 1, n: 1, s: '0'.repeat(31) + '1', h: '00010002' }, { i: 2, n: 1, s: '0'.repeat(32), h: '00010001' }],
-      [{ i: 1, n: 2, s: '0'.repeat(31) + '2', h: 'ffff0001' }, { i: 2, n: 1, s: '0'.repeat(32) }],
+      [{ i: 1, n: 1, s: '0'.repeat(31) + '1', h: '0102' }, { i: 2, n: 1, s: '0'.repeat(32), h: '0101' }],
+      [{ i: 1, n: 2, s: '0'.repeat(31) + '2', h: 'ff01' }, { i: 2, n: 1, s: '0'.repeat(32) }],
     ]);
-    expect(m.get(1)).toEqual({ n: 3, s: '0'.repeat(31) + '3', h: '00000003' });
+    expect(m.get(1)).toEqual({ n: 3, s: '0'.repeat(31) + '3', h: '0003' });
     expect(m.get(2)?.h).toBeUndefined();
   });
 });
@@ -112,7 +114,7 @@ describe('SegmentAccumulator hints', () => {
   function expected(): Map<number, string> {
     const h = new FusedRowHasher(PAIRS, 'source');
     const edges = [range.lo, ...inner, range.hi];
-    const out = new Map<number, Uint16Array>();
+    const out = new Map<number, Uint8Array>();
     for (const row of data) {
       const key = [row[0] as string];
       let j = 0;
@@ -121,7 +123,7 @@ describe('SegmentAccumulator hints', () => {
       if (!sub.length) continue;
       let s = 0;
       while (s < sub.length && compareKeys(key, sub[s], INT) >= 0) s++;
-      const hs = out.get(3 + j) ?? new Uint16Array(sub.length + 1);
+      const hs = out.get(3 + j) ?? new Uint8Array(sub.length + 1);
       hs[s] += h.digest(row)[0];
       out.set(3 + j, hs);
     }
@@ -137,7 +139,7 @@ describe('SegmentAccumulator hints', () => {
     expect(got).toEqual(want);
     // segments 3..7: [-300,-200), [-200,0), [0,1000), [1000,1003), [1003,5000); all cut
     expect([...got.keys()]).toEqual([3, 4, 5, 6, 7]);
-    expect(got.get(6)!.length).toBe(3 * 4); // width 3: three sub-ranges
+    expect(got.get(6)!.length).toBe(3 * 2); // width 3: three sub-ranges
     // a changed value moves its sub-range's hint (and almost surely only that one)
     const changed = data.map((r) => [...r]);
     const at = changed.findIndex((r) => r[0] === '500' || Number(r[0]) > 500);
@@ -146,6 +148,7 @@ describe('SegmentAccumulator hints', () => {
     for (const row of changed) b.add(row);
     const hb = b.snapshot().segments.find((d) => d.i === 5)!.h;
     const m = differingSubRanges(got.get(5), hb, SUB_RANGES);
+    expect(m).not.toBe(0);
     const sub = subBoundaries(['0'], ['1000'], INT);
     const j = sub.filter((k) => compareKeys(k, [changed[at][0] as string], INT) <= 0).length;
     expect(m).toBe(1 << j);
