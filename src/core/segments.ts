@@ -11,8 +11,8 @@ export const MAX_SEGMENTS = 20_000;
 const INT_TEXT = /^-?(0|[1-9][0-9]*)$/;
 
 /**
- * Boundaries that cut [min, max] of a one-column integer key into `segments` equal key
- * widths, when the key is dense enough that none can hold more than twice its share: a
+ * Boundaries that cut [min, max] of a one-column integer key into at most `segments` equal
+ * key widths, when the key is dense enough that none can hold more than twice its share: a
  * primary key is unique, so a segment of width w holds at most w rows, and width ≤ 2 × rows
  * keeps w ≤ 2 × rows / segments. Undefined otherwise (a sample plans the segments then).
  */
@@ -21,9 +21,11 @@ export function equalWidthBoundaries(min: string, max: string, segments: number,
   const lo = BigInt(min);
   const width = BigInt(max) - lo + 1n;
   if (width < 2n || width > 2n * BigInt(Math.ceil(rows))) return undefined;
-  const s = BigInt(Math.min(segments, Number(width)));
+  // one integer step (the ceiling of width / segments, so at most `segments` segments): the
+  // boundaries are then an arithmetic progression, which pushdown turns into arithmetic
+  const step = (width + BigInt(segments) - 1n) / BigInt(segments);
   const out: KeyTuple[] = [];
-  for (let j = 1n; j < s; j++) out.push([String(lo + (width * j) / s)]);
+  for (let b = lo + step; b < lo + width; b += step) out.push([String(b)]);
   return out;
 }
 

@@ -182,6 +182,32 @@ export function segmentCaseSql(
   return node(0, inner.length);
 }
 
+const INT_TEXT = /^-?(0|[1-9][0-9]*)$/;
+const SPAN = 1n << 62n;
+
+/**
+ * `inner` as b0 + j·step (one integer key column), the shape of an equal-width plan
+ * (equalWidthBoundaries): a row's segment offset is then arithmetic instead of a nested CASE
+ * (MariaDB, 500k rows in 3,906 segments: 1.21 -> 1.07 s). Undefined for any other list, or
+ * one past ±2^62 (the SQL's subtraction stays inside BIGINT).
+ */
+export function arithmeticInner(inner: KeyTuple[]): { b0: bigint; step: bigint } | undefined {
+  if (inner.length < 2 || !inner.every((k) => k.length === 1 && INT_TEXT.test(k[0]))) return undefined;
+  const b0 = BigInt(inner[0][0]);
+  const step = BigInt(inner[1][0]) - b0;
+  if (step < 1n || b0 < -SPAN || b0 + BigInt(inner.length) * step > SPAN) return undefined;
+  for (let j = 2; j < inner.length; j++) if (BigInt(inner[j][0]) !== b0 + BigInt(j) * step) return undefined;
+  return { b0, step };
+}
+
+/** The number of inner boundaries ≤ the key, by arithmetic (see arithmeticInner). */
+export function arithmeticSegmentSql(dialect: Dialect, keyCol: ColumnInfo, a: { b0: bigint; step: bigint }, n: number): string {
+  const k = dialect === 'postgres' ? `${pg.keyExpr(keyCol)}::bigint` : my.keyExpr(keyCol);
+  const div = dialect === 'postgres' ? '/' : 'DIV';
+  // the first two arms keep the subtraction in range (and an UNSIGNED one from going below 0)
+  return `CASE WHEN ${k} < ${a.b0} THEN 0 WHEN ${k} >= ${a.b0 + BigInt(n) * a.step} THEN ${n} ELSE (${k} - ${a.b0}) ${div} ${a.step} + 1 END`;
+}
+
 export interface PushdownQueryInput {
   schema: TableSchema;
   pairs: ColumnPair[];
@@ -201,13 +227,16 @@ export interface PushdownQueryInput {
 export function pushdownQuery(dialect: Dialect, input: PushdownQueryInput): (table: string) => { sql: string; params: unknown[] } {
   const keyCols = PIECES[dialect].keyColumns(input.schema);
   const fields = input.pairs.flatMap((p) => (dialect === 'postgres' ? pgFields : myFields)(p.family, p[input.side]));
+  const arith = keyCols.length === 1 && keyCols[0].family === 'int' ? arithmeticInner(input.inner) : undefined;
   return (table) => {
     if (dialect === 'postgres') {
       const params: unknown[] = [];
-      const seg = segmentCaseSql('postgres', keyCols, input.inner, (v, c) => {
-        params.push(c.toParam(v));
-        return c.cast(`$${params.length}`, v);
-      });
+      const seg = arith
+        ? arithmeticSegmentSql('postgres', keyCols[0], arith, input.inner.length)
+        : segmentCaseSql('postgres', keyCols, input.inner, (v, c) => {
+            params.push(c.toParam(v));
+            return c.cast(`$${params.length}`, v);
+          });
       const w = pg.rangeWhere(keyCols, input.range, undefined, input.where, params.length + 1);
       params.push(...w.params);
       const h = `left(md5(concat_ws(',', ${fields.join(', ')})), 16)`;
@@ -222,7 +251,7 @@ export function pushdownQuery(dialect: Dialect, input: PushdownQueryInput): (tab
       return { sql, params };
     }
     const params: unknown[] = [];
-    const seg = segmentCaseSql('mysql', keyCols, input.inner, (v, c) => {
+    const seg = arith ? arithmeticSegmentSql('mysql', keyCols[0], arith, input.inner.length) : segmentCaseSql('mysql', keyCols, input.inner, (v, c) => {
       // integer bounds inline as integer literals: MariaDB re-evaluated CAST('…' AS SIGNED)
       // in every comparison of every row (12 % of the partition query); exact for the
       // column's whole range, unsigned BIGINT included
@@ -232,10 +261,11 @@ export function pushdownQuery(dialect: Dialect, input: PushdownQueryInput): (tab
     });
     const w = my.rangeWhere(keyCols, input.range, undefined, input.where);
     params.push(...w.params);
-    // one segment: no GROUP BY (an empty range then gives one row of count 0, skipped)
+    // one segment: no GROUP BY (an empty range then gives one row of count 0, skipped);
+    // ORDER BY NULL: MariaDB would sort the groups otherwise (a filesort, ~6 % of the query)
     const sql =
       `SELECT ${seg} AS seg, COUNT(*), SUM(CAST(CONV(LEFT(MD5(CONCAT_WS(',', ${fields.join(', ')})), 16), 16, -10) AS SIGNED)) ` +
-      `FROM ${table} ${w.sql}${input.inner.length ? ' GROUP BY seg' : ''}`;
+      `FROM ${table} ${w.sql}${input.inner.length ? ' GROUP BY seg ORDER BY NULL' : ''}`;
     return { sql, params };
   };
 }

@@ -9,6 +9,7 @@ import type { ColumnPair, Family, KeyRange, KeyTuple, TableSchema } from '../../
 import type { Engine } from '../../src/engines/engine';
 import { openEngine } from '../../src/engines/open';
 import { pushdownPartition, pushdownSupport } from '../../src/pushdown';
+import { arithmeticInner } from '../../src/pushdown/sql';
 import { MY_URL, openTestDbs, PG_URL, type TestDbs } from '../helpers/db';
 
 let db: TestDbs;
@@ -334,6 +335,19 @@ describe('segment assignment equals extract mode (scan + compareKeys over inner)
     await checkSegments(t2, [['7FFFFFFF-0000-0000-0000-000000000000'], ['7fffffff-0000-0000-0000-000000000000', '2024-01-01 00:00:00.000001'], ['ffffffff-ffff-ffff-ffff-ffffffffffff']], [{}]);
   }, 90_000);
 
+  test('equal-width boundaries (segment offsets by arithmetic) on 3000 rows match extract, keys below and past them too', async () => {
+    const t = db.name('karith');
+    await db.createPg(t, 'id integer primary key, s text');
+    await db.createMy(t, 'id int primary key, s text');
+    // keys -993..20000 step 7; boundaries -350 + 70 j (j < 280): keys below -350 are in the
+    // first segment, and keys from 19250 on past the last boundary's own width (the clamp arm)
+    await db.pg(`INSERT INTO "${t}" SELECT g * 7 - 1000, md5(g::text) FROM generate_series(1, 3000) g`);
+    await db.my(`INSERT INTO \`${t}\` SELECT CAST(seq AS SIGNED) * 7 - 1000, md5(seq) FROM seq_1_to_3000`);
+    const inner = Array.from({ length: 280 }, (_, i) => [String(-350 + i * 70)]);
+    expect(arithmeticInner(inner)).toEqual({ b0: -350n, step: 70n });
+    await checkSegments(t, inner, [{}, { lo: ['700'], hi: ['15000'] }, { lo: ['19000'] }]);
+  }, 90_000);
+
   test('many segments (nested CASE over 300 boundaries) on 3000 rows match extract', async () => {
     const t = db.name('kmany');
     await db.createPg(t, 'id bigint primary key, s text, n numeric(12,3)');
@@ -341,6 +355,7 @@ describe('segment assignment equals extract mode (scan + compareKeys over inner)
     await db.pg(`INSERT INTO "${t}" SELECT g * 7, md5(g::text), g / 8.0 FROM generate_series(1, 3000) g`);
     await db.my(`INSERT INTO \`${t}\` SELECT seq * 7, md5(seq), seq / 8.0 FROM seq_1_to_3000`);
     const inner = Array.from({ length: 300 }, (_, i) => [String(i * 70 + (i % 3))]);
+    expect(arithmeticInner(inner)).toBeUndefined();
     await checkSegments(t, inner, [{}, { lo: ['700'], hi: ['15000'] }]);
   }, 90_000);
 });

@@ -123,6 +123,11 @@ describe('equal-width boundaries (a dense integer key)', () => {
     expect(equalWidthBoundaries('10', '12', 8, 3)).toEqual([['11'], ['12']]);
     // past 2^63 (BIGINT UNSIGNED), exactly
     expect(equalWidthBoundaries('18446744073709551515', '18446744073709551614', 2, 100)).toEqual([['18446744073709551565']]);
+    // one integer step: 1M keys in 7,813 segments of 128 keys, an arithmetic progression
+    const b = equalWidthBoundaries('1', '1000000', 7_813, 1_000_000)!;
+    expect([b.length, b[0][0], b[1][0], b[b.length - 1][0]]).toEqual([7_812, '129', '257', '999937']);
+    const { arithmeticInner } = await import('../../src/pushdown/sql');
+    expect(arithmeticInner(b.slice(100, 3_000))).toEqual({ b0: 12_929n, step: 128n });
     expect(equalWidthBoundaries('1', '100', 1, 100)).toBeUndefined();
     expect(equalWidthBoundaries('1', '100', 4, 0)).toBeUndefined();
     expect(equalWidthBoundaries('1', '1', 4, 1)).toBeUndefined();
