@@ -299,7 +299,7 @@ export { diffRowDigests } from '../core/rowdiff';
 export const RANGES_PER_QUERY = 32;
 
 /**
- * Sub-ranges per narrowed query: each holds about an eighth of a segment's rows, so a query
+ * Sub-ranges per narrowed query: each holds about a sixteenth of a segment's rows, so a query
  * takes more of them. Per-query costs (planning, a round trip, buffers) dominate queries of a
  * few thousand rows: 1,000 sub-ranges of 16 rows took 186-339 ms in 32-range queries and
  * 159-240 ms in 128-range ones (both sides, compared).

@@ -128,7 +128,8 @@ export class SegmentAccumulator {
     this.addDigest(this.fused!.keyBytes(b, r), this.fused!.digestBytes(b, r));
   }
 
-  /** addDigest for a key compared as a number (`num`) */
+  /** addDigest for a key compared as a number (`num`); its twin on purpose: a comparator passed
+   * in would cost a call per row on the path this exists to make cheap */
   private addNum(v: number, digest: Uint32Array): void {
     const inner = this.num!.inner;
     while (this.seg < inner.length && v >= inner[this.seg]) {
