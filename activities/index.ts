@@ -7,7 +7,7 @@ import { checkSchemas, compareKeys, withPairFamilies, CANONICAL_VERSION } from '
 import type { ConnectionRef, TableSpec } from '../src/config/schema';
 import type { ColumnPair, DiffRecord, Family, KeyRange, KeyTuple, SchemaCheck, TableSchema } from '../src/core/types';
 import { compareChunks, rangeChunks, refineChunks, rowDigests } from '../src/digest/compare';
-import type { Narrowed } from '../src/core/narrow';
+import type { Narrowed } from '../src/core/segments';
 import type { Governor } from '../src/policy/governor';
 import type { RowDigest } from '../src/core/rowdiff';
 import { digestPartition, type DigestCheckpoint, type DigestResult, type DigestTask } from '../src/digest/partition';

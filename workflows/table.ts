@@ -27,7 +27,10 @@ import {
   batchSegments,
   batchSegmentsByRows,
   MAX_SEGMENTS,
+  narrowings,
+  refineRanges,
   segmentsPerPartition,
+  type Narrowing,
   mergeSegmentDigests,
   partitionRange,
   partitionSegments,
@@ -40,7 +43,6 @@ import {
   type SegmentDigest,
 } from '../src/core/segments';
 import type { ColumnPair, KeyTuple, SchemaCheck, TableSchema } from '../src/core/types';
-import { narrowings, refineRanges, type Narrowing } from '../src/core/narrow';
 import { diffRowDigests } from '../src/core/rowdiff';
 import { SEARCH_ATTRIBUTES_KEYS } from './search-attributes';
 import { taskQueueFor } from '../src/temporal/names';
@@ -180,14 +182,9 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
     // (segments are capped, so at 5M rows a segment holds 250, not segmentRows). Runs begun
     // before this counted segmentRows and had 200,000 by default; a spec that gives no
     // partitionRows (a caller's own child workflow) keeps that default in their histories.
-    let perPartition: number;
-    if (patched('partition-rows-by-plan')) {
-      const given = (input.spec as { options?: { partitionRows?: number } }).options?.partitionRows;
-      perPartition = segmentsPerPartition(given ?? opts.partitionRows, rows, boundaries.length + 1);
-    } else {
-      const given = (input.spec as { options?: { partitionRows?: number } }).options?.partitionRows;
-      perPartition = Math.max(1, Math.ceil((given ?? 200_000) / opts.segmentRows));
-    }
+    const perPartition = patched('partition-rows-by-plan')
+      ? segmentsPerPartition(opts.partitionRows, rows, boundaries.length + 1)
+      : Math.max(1, Math.ceil(((input.spec as { options?: { partitionRows?: number } }).options?.partitionRows ?? 200_000) / opts.segmentRows));
     const partitions = partitionSegments(boundaries.length + 1, perPartition);
     await acts('source').savePlan({ runId: input.runId, table: t.name, plan: { canonicalVersion: check.canonicalVersion, mode: check.mode, schemas: { source, target }, columns: check.columns, boundaries } });
     st = {

@@ -1,14 +1,12 @@
 // Segment arithmetic: workflow-safe, pure. A segment digest is (row count, sum of row
 // digests mod 2^128); sums travel as 32-char lowercase hex (the JSON converter drops bigint).
-import { addHints } from './narrow';
-import type { KeyRange, KeyTuple, TableSchema } from './types';
+import { addHints, differingSubRanges, hintCount, INT_TEXT, subBoundaries, subRanges } from './narrow';
+import type { Family, KeyRange, KeyTuple, TableSchema } from './types';
 
 const MOD = 1n << 128n;
 
 /** Segments per table at most: the workflow's state (and history) holds a digest per segment. */
 export const MAX_SEGMENTS = 20_000;
-
-const INT_TEXT = /^-?(0|[1-9][0-9]*)$/;
 
 /**
  * Boundaries that cut [min, max] of a one-column integer key into at most `segments` equal
@@ -37,6 +35,11 @@ export const ZERO_SUM = '0'.repeat(32);
 
 export function addSums(a: string, b: string): string {
   return ((BigInt('0x' + a) + BigInt('0x' + b)) % MOD).toString(16).padStart(32, '0');
+}
+
+/** (a - b) mod 2^128 of two 32-char hex sums. */
+export function subSums(a: string, b: string): string {
+  return ((((BigInt('0x' + a) - BigInt('0x' + b)) % MOD) + MOD) % MOD).toString(16).padStart(32, '0');
 }
 
 export interface SegmentDigest {
@@ -176,4 +179,59 @@ export function maskKeyMismatch(known: string | undefined, seen: string | undefi
     known,
     error: `workers hold different masking keys (fingerprints ${known} and ${seen}, the second from ${where}): every worker that reads a table with tokenized columns needs the same PARITY_MASK_KEY`,
   };
+}
+
+// ---------------------------------------------------------------- narrowed refinement (./narrow)
+
+/** An unequal segment refinement may narrow: which sub-ranges to re-read, and what they must explain. */
+export interface Narrowed {
+  /** the sub-ranges to re-read */
+  sub: KeyRange[];
+  /** the whole segment, re-read if the sub-ranges do not explain the difference */
+  whole: KeyRange;
+  /** source sum - target sum of the segment (mod 2^128, hex) */
+  d: string;
+}
+
+/** Per unequal segment whose hints differ: the differing sub-ranges (bits of k), source - target sum. */
+export type Narrowing = Record<number, { m: number; k: number; d: string }>;
+
+/** Adds to `into` the unequal segments of two sides' merged digests that hints can narrow. */
+export function narrowings(source: Map<number, MergedDigest>, target: Map<number, MergedDigest>, unequal: number[], into: Narrowing = {}): Narrowing {
+  for (const i of unequal) {
+    const x = source.get(i), y = target.get(i);
+    if (!x?.h || !y) continue;
+    const k = hintCount(x.h);
+    const m = differingSubRanges(x.h, y.h, k);
+    if (m) into[i] = { m, k, d: subSums(x.s, y.s) };
+  }
+  return into;
+}
+
+/**
+ * A refinement batch (runs of consecutive unequal segments) as whole ranges, one per run
+ * of segments that cannot be narrowed, and the narrowed segments with their sub-ranges.
+ */
+export function refineRanges(boundaries: KeyTuple[], batch: Partition[], families: Family[], narrow?: Narrowing): { ranges: KeyRange[]; narrowed: Narrowed[] } {
+  const ranges: KeyRange[] = [];
+  const narrowed: Narrowed[] = [];
+  const whole = (from: number, to: number) => {
+    if (from < to) ranges.push({ lo: segmentRange(boundaries, from).lo, hi: segmentRange(boundaries, to - 1).hi });
+  };
+  for (const r of batch) {
+    let from = r.from;
+    for (let i = r.from; i < r.to; i++) {
+      const n = narrow?.[i];
+      if (!n) continue;
+      const seg = segmentRange(boundaries, i);
+      const inner = subBoundaries(seg.lo, seg.hi, families);
+      // the cut is recomputed from the plan; hints of another cut are not trusted
+      if (inner.length + 1 !== n.k) continue;
+      whole(from, i);
+      narrowed.push({ sub: subRanges(seg, inner, n.m), whole: seg, d: n.d });
+      from = i + 1;
+    }
+    whole(from, r.to);
+  }
+  return { ranges, narrowed };
 }

@@ -7,7 +7,7 @@ import { bytesScan } from './partition';
 import { makeEncoder, type EncodedRow, type Side } from './encode';
 import { FusedRowHasher, fusedEnabled } from './fused';
 import { RowHasher, Sum128 } from './row';
-import { subSums, type Narrowed } from '../core/narrow';
+import { subSums, type Narrowed } from '../core/segments';
 
 export interface CompareSide {
   engine: Engine;

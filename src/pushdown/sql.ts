@@ -4,6 +4,7 @@
 
 import { baseTypeName } from '../canonical';
 import { boundSql, type BoundValue, type KeyBoundColumn } from '../canonical/bounds';
+import { INT_TEXT } from '../core/narrow';
 import type { ColumnInfo, ColumnPair, Dialect, Family, KeyRange, KeyTuple, TableSchema } from '../core/types';
 import * as my from '../engines/mysql/dialect';
 import * as pg from '../engines/postgres/dialect';
@@ -182,7 +183,6 @@ export function segmentCaseSql(
   return node(0, inner.length);
 }
 
-const INT_TEXT = /^-?(0|[1-9][0-9]*)$/;
 const SPAN = 1n << 62n;
 
 /**

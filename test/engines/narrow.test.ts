@@ -4,8 +4,7 @@
 // read do not explain the segments' difference.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { checkSchemas, withPairFamilies } from '../../src/canonical';
-import { narrowings, refineRanges, type Narrowed } from '../../src/core/narrow';
-import { consecutiveRuns, mergeSegmentDigests, unequalSegments } from '../../src/core/segments';
+import { consecutiveRuns, mergeSegmentDigests, narrowings, refineRanges, unequalSegments, type Narrowed } from '../../src/core/segments';
 import type { ColumnPair, DiffRecord, KeyTuple, TableSchema } from '../../src/core/types';
 import { compareChunks, NARROW_RANGES_PER_QUERY, refineChunks, type CompareOptions, type NarrowChunk } from '../../src/digest/compare';
 import { digestPartition } from '../../src/digest/partition';

@@ -2,8 +2,8 @@
 // digests keep per sub-range, and what the workflow derives from two sides' hints.
 import { describe, expect, test } from 'vitest';
 import { compareKeys } from '../../src/canonical';
-import { addHints, differingSubRanges, hintsFromHex, hintsToHex, subBoundaries, subRanges, subSums, SUB_RANGES } from '../../src/core/narrow';
-import { addSums, mergeSegmentDigests } from '../../src/core/segments';
+import { addHints, differingSubRanges, hintsFromHex, hintsToHex, subBoundaries, subRanges, SUB_RANGES } from '../../src/core/narrow';
+import { addSums, mergeSegmentDigests, subSums } from '../../src/core/segments';
 import type { ColumnPair, Family } from '../../src/core/types';
 import type { ByteBatch, RawRow } from '../../src/engines/engine';
 import { FusedRowHasher } from '../../src/digest/fused';
