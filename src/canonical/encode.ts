@@ -8,6 +8,8 @@ import { canonicalJson } from './json';
 import { normalizeDecimal, normalizeInt } from './numbers';
 import { normalizeTime, normalizeTimestamp, normalizeTimestamptz } from './temporal';
 
+const viewOf = (b: Buffer) => new DataView(b.buffer, b.byteOffset, b.length);
+
 /** First byte of every canonical value. NULL's tag differs from all others (R11). */
 export const TAG = {
   NULL: 0x00,
@@ -204,11 +206,24 @@ export class CanonicalSink {
   buf: Buffer;
   /** wordView(buf) for the row hash, kept with the buffer */
   words: Int32Array | undefined;
+  /** a DataView of buf: ranges are copied four bytes at a time through it (taggedRange) */
+  view: DataView;
   o = 0;
+  /** the buffer ranges are copied from (source()), and a DataView of it */
+  private src: Buffer | undefined;
+  private srcView: DataView | undefined;
 
   constructor(size = 1 << 16) {
     this.buf = Buffer.allocUnsafeSlow(size);
     this.words = wordView(this.buf);
+    this.view = viewOf(this.buf);
+  }
+
+  /** Names the buffer the next taggedRange calls copy from (once per batch or row: cheap when unchanged). */
+  source(src: Buffer): void {
+    if (src === this.src) return;
+    this.src = src;
+    this.srcView = viewOf(src);
   }
 
   /** Room for n more bytes at `o` (keeps the bytes already written). */
@@ -218,6 +233,7 @@ export class CanonicalSink {
     this.buf.copy(b, 0, 0, this.o);
     this.buf = b;
     this.words = wordView(b);
+    this.view = viewOf(b);
   }
 
   /**
@@ -286,8 +302,18 @@ export class CanonicalSink {
     const b = this.buf;
     let p = this.o;
     b[p++] = tag;
-    if (n > 48) p += src.copy(b, p, s, e);
-    else for (let i = s; i < e; i++) b[p++] = src[i];
+    if (n > 64) p += src.copy(b, p, s, e);
+    else {
+      let i = s;
+      // four bytes per step through DataViews (unaligned loads and stores): 2-2.5x faster than
+      // a byte loop for the 8-40 byte values of a row (bench/README.md, finding 31)
+      if (src === this.src) {
+        const from = this.srcView!;
+        const to = this.view;
+        for (; i + 4 <= e; i += 4, p += 4) to.setInt32(p, from.getInt32(i, true), true);
+      }
+      for (; i < e; i++) b[p++] = src[i];
+    }
     if (dot) b[p++] = 46;
     for (let i = 0; i < zeros; i++) b[p++] = 48;
     this.o = p;

@@ -83,6 +83,7 @@ export class FusedRowHasher {
     const n = writers.length;
     const { buf, starts, ends } = b;
     const base = r * b.cols;
+    s.source(buf);
     s.o = 0;
     for (let i = 0; i < n; i++) {
       s.reserve(4);
@@ -91,12 +92,8 @@ export class FusedRowHasher {
       const st = starts[base + i];
       if (st < 0) s.bytes(this.nulls[i]);
       else writers[i](buf, st, ends[base + i], s);
-      const n = s.o - at - 4;
-      const b = s.buf;
-      b[at] = n;
-      b[at + 1] = n >>> 8;
-      b[at + 2] = n >>> 16;
-      b[at + 3] = n >>> 24;
+      // after the value: a writer may have grown (replaced) the buffer and its view
+      s.view.setUint32(at, s.o - at - 4, true);
     }
     murmur3x86_128(s.buf, s.o, ROW_SEED, this.out, s.words);
     return this.out;

@@ -214,6 +214,8 @@ describe('byteWriter (PostgreSQL COPY bytes) = valueWriter (strings), byte for b
             const want = Buffer.from(sink.buf.subarray(0, sink.o));
             sink.o = 0;
             sink.bytes(Buffer.from('PRE'));
+            // every other value through the sink's DataView copy (digestBytes names the source)
+            if (compared % 2) sink.source(bytes);
             bw(bytes, 1, bytes.length - 1, sink);
             const got = sink.buf.subarray(3, sink.o);
             if (!got.equals(want)) expect({ family: f, type: col.nativeType, value: v.slice(0, 80), got: got.toString('hex').slice(0, 200) }).toEqual({ family: f, type: col.nativeType, value: v.slice(0, 80), got: want.toString('hex').slice(0, 200) });
@@ -225,6 +227,26 @@ describe('byteWriter (PostgreSQL COPY bytes) = valueWriter (strings), byte for b
       expect(compared).toBeGreaterThan(3000);
     });
   }
+});
+
+describe('CanonicalSink.taggedRange', () => {
+  test('four bytes at a time through DataViews = the byte loop, every length 0-100 at every offset of source and sink', () => {
+    const src = Buffer.from(Array.from({ length: 140 }, (_, i) => (i * 37 + 11) & 0xff));
+    for (let n = 0; n <= 100; n++) {
+      for (let s = 0; s < 8; s++) {
+        for (let o = 0; o < 8; o++) {
+          const want = Buffer.concat([Buffer.alloc(o, 0xee), Buffer.from([7]), src.subarray(s, s + n), Buffer.from('.000')]);
+          for (const named of [false, true]) {
+            const sink = new CanonicalSink(1);
+            if (named) sink.source(src);
+            sink.bytes(Buffer.alloc(o, 0xee));
+            sink.taggedRange(7, src, s, s + n, 3, true);
+            expect(sink.buf.subarray(0, sink.o)).toEqual(want);
+          }
+        }
+      }
+    }
+  });
 });
 
 function pair(name: string, family: Family, isKey: boolean, mask?: 'tokenize'): ColumnPair {
