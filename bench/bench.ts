@@ -10,7 +10,7 @@ import { startServer, type RunningServer } from '../src/temporal/server';
 import { MY_URL, PG_URL, sortRecords } from '../scripts/fixtures';
 import { columnsOf, describePlan, dropPair, ensurePair, expectedManifest, type Direction, type PairSpec, type Plan } from './data';
 import { measureChecksums, measureFloor, type Checksums, type Floor } from './floor';
-import { freePort, historyBreakdown, runCli, startWorker, type HistoryBreakdown, type WorkerProc } from './procs';
+import { freePort, historyBreakdown, runCli, startWorker, timeline, type HistoryBreakdown, type WorkerProc } from './procs';
 import { formatSummary, summarizeProfile } from './cpuprofile';
 
 const EXTRACT = ['--mode', 'extract'];
@@ -26,6 +26,7 @@ interface Options {
   drop: boolean;
   configs: ConfigName[];
   profile: boolean;
+  timeline?: boolean;
   dir: string;
   runArgs: string[];
   /** extra arguments for every `parity worker` the bench starts */
@@ -38,6 +39,7 @@ const HELP = `npm run bench -- [options]
   --json-column      add a jsonb ↔ JSON column (and its difference kinds)
   --configs a,b      of ${CONFIGS.join(', ')} (default all; pushdown runs on an identical pair bench_same_N)
   --profile          also profile the extract path (worker and pool threads under --cpu-prof)
+  --timeline         print each run's events (CLI spawn and exit, run and table workflow history) in seconds from spawn
   --fresh            rebuild the bench tables even when a matching pair exists
   --drop             drop the bench tables at the end (default: keep them for the next run)
   --worker-args "A B" extra arguments for every \`parity worker\` (e.g. --worker-args "--threads 3")
@@ -63,6 +65,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--fresh') o.fresh = true;
     else if (a === '--drop') o.drop = true;
     else if (a === '--profile') o.profile = true;
+    else if (a === '--timeline') o.timeline = true;
     else if (a === '--dir') o.dir = next();
     else if (a === '--worker-args') o.workerArgs = next().split(/\s+/).filter(Boolean);
     else if (a === '--configs') {
@@ -167,6 +170,10 @@ async function measuredRun(ctx: Ctx, spec: PairSpec, plan: Plan, dir: Direction,
   // exit 1 when there are differences, 0 for an identical pair
   const wantCode = want.length ? 1 : 0;
   const mismatch = r.code === wantCode ? compareManifests(got, want) : [`exit code ${r.code} (expected ${wantCode}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`];
+  if (ctx.o.timeline) {
+    const lines = await timeline(ctx.server.address, [runId ? `parity/${runId}` : '', `parity/${runId}/${spec.table}`], r).catch((e) => [`timeline: ${e.message}`]);
+    log(`timeline of ${label} @ ${spec.rows.toLocaleString('en-US')} (s from the CLI's spawn):\n  ${lines.join('\n  ')}`);
+  }
   const breakdown = r.code === 1 || r.code === 0 ? await historyBreakdown(ctx.server.address, `parity/${runId}/${spec.table}`).catch((e) => (log(`history of ${runId}: ${e.message}`), undefined)) : undefined;
   return {
     runId,

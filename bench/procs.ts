@@ -1,6 +1,7 @@
 // The processes a user runs, started as a user starts them: the compiled CLI's `worker` and
 // `run` commands as their own processes, against a Temporal dev server the bench starts.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { temporal } from '@temporalio/proto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
@@ -82,12 +83,16 @@ export interface CliRun {
   stdout: string;
   stderr: string;
   seconds: number;
+  /** Date.now() at spawn and at exit */
+  spawnedAt: number;
+  exitedAt: number;
 }
 
 /** `parity <args>` as its own process, timed wall-clock from spawn to exit. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30 * 60_000): Promise<CliRun> {
   return new Promise((res, rej) => {
     const t0 = performance.now();
+    const spawnedAt = Date.now();
     const child = spawn(process.execPath, [MAIN, ...args], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '', stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -98,7 +103,7 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30 * 
     }, timeoutMs);
     child.on('exit', (code) => {
       clearTimeout(t);
-      res({ code: code ?? -1, stdout, stderr, seconds: (performance.now() - t0) / 1000 });
+      res({ code: code ?? -1, stdout, stderr, seconds: (performance.now() - t0) / 1000, spawnedAt, exitedAt: Date.now() });
     });
   });
 }
@@ -200,6 +205,45 @@ export async function historyBreakdown(address: string, workflowId: string): Pro
     const out: Record<string, ActivityStats> = {};
     for (const [k, v] of Object.entries(activities)) out[k] = { count: v.count, span: v.last - v.first, busy: v.busy, identities: v.identities };
     return { total: last - first, activities: out };
+  } finally {
+    await connection.close();
+  }
+}
+
+/**
+ * A run's events in seconds from the CLI's spawn: the workflows' history events (activities
+ * by type, workflow tasks, child workflows) and the CLI's exit, in time order.
+ */
+export async function timeline(address: string, workflowIds: string[], run: CliRun): Promise<string[]> {
+  const connection = await Connection.connect({ address, channelArgs: { 'grpc.max_receive_message_length': 128 * 2 ** 20 } });
+  try {
+    const client = new Client({ connection });
+    const rows: [number, string][] = [[0, 'CLI spawned'], [(run.exitedAt - run.spawnedAt) / 1000, 'CLI exited']];
+    for (const id of workflowIds.filter(Boolean)) {
+      const name = id.split('/').length > 2 ? 'table' : 'run  ';
+      const types = new Map<string, string>();
+      const h = await client.workflow.getHandle(id).fetchHistory();
+      for (const e of h.events ?? []) {
+        const at = tsOf(e.eventTime as never) - run.spawnedAt / 1000;
+        const a = e.activityTaskScheduledEventAttributes;
+        if (a) {
+          // a digest's side and label, from its input (a JSON payload)
+          let tag = '';
+          try {
+            const input = JSON.parse(Buffer.from(a.input?.payloads?.[0]?.data ?? []).toString('utf8'));
+            if (input?.side && input?.label) tag = ` ${input.side} ${input.label}`;
+          } catch {
+            /* not JSON */
+          }
+          types.set(String(e.eventId), (a.activityType?.name ?? '?') + tag);
+        }
+        const ref = e.activityTaskStartedEventAttributes?.scheduledEventId ?? e.activityTaskCompletedEventAttributes?.scheduledEventId;
+        const what = String(temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? e.eventType).replace(/^EVENT_TYPE_/, '').toLowerCase();
+        const act = types.get(String(ref ?? e.eventId));
+        rows.push([at, `${name} ${what}${act ? ` ${act}` : ''}`]);
+      }
+    }
+    return rows.sort((x, y) => x[0] - y[0]).map(([t, w]) => `${t.toFixed(3).padStart(7)}  ${w}`);
   } finally {
     await connection.close();
   }

@@ -9,6 +9,8 @@
 //              keys (default 128, as a run; 0 = one segment)
 //   merge      both sides at once, compared row by row (compareRange, as --compare merge);
 //              run once, under the first side's label
+//   refine     refinement's queries as a narrowed run makes them: 1,000 ranges of 8 keys spread
+//              over the table, 128 per query, both sides compared (compareChunks); run once
 //
 //   node dist/bench/profile.js --table bench_pair_1000000 [--side source|target|both]
 //        [--steps scan,encode,fused,digestref,digest] [--fetch 2000] [--prof-dir DIR]
@@ -20,7 +22,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkSchemas, withPairFamilies } from '../src/canonical';
 import { digestPartition } from '../src/digest/partition';
-import { compareRange } from '../src/digest/compare';
+import { compareChunks, compareRange } from '../src/digest/compare';
 import type { DiffRecord } from '../src/core/types';
 import { makeEncoder } from '../src/digest/encode';
 import { RowHasher } from '../src/digest/row';
@@ -30,7 +32,7 @@ import { MY_URL, PG_URL } from '../scripts/fixtures';
 import { formatSummary, summarizeProfile } from './cpuprofile';
 
 type Side = 'source' | 'target';
-const STEPS = ['scan', 'encode', 'fused', 'digestref', 'digest', 'merge'] as const;
+const STEPS = ['scan', 'encode', 'fused', 'digestref', 'digest', 'merge', 'refine'] as const;
 type Step = (typeof STEPS)[number];
 
 function args() {
@@ -68,12 +70,16 @@ async function runStep(table: string, side: Side, step: Step, fetch: number, rev
   const { urls, pairs, schemas } = await setup(table, reverse);
   const t0 = performance.now();
   let rows = 0;
-  if (step === 'merge') {
+  if (step === 'merge' || step === 'refine') {
     const [se, te] = await Promise.all([openEngine(urls.source, { applicationName: 'parity:bench-profile' }), openEngine(urls.target, { applicationName: 'parity:bench-profile' })]);
     try {
       const out: DiffRecord[] = [];
-      const n = await compareRange({ engine: se, schema: schemas.source }, { engine: te, schema: schemas.target }, {}, { table, pairs, fetchSize: fetch }, out);
-      rows = n.source + n.target;
+      const sides = [{ engine: se, schema: schemas.source }, { engine: te, schema: schemas.target }] as const;
+      const n = Number(/_(\d+)$/.exec(table)?.[1] ?? 0);
+      const ranges = Array.from({ length: 1000 }, (_, k) => Math.floor((k * n) / 1000) + 1).map((lo) => ({ lo: [String(lo)], hi: [String(lo + 8)] }));
+      const chunks = Array.from({ length: Math.ceil(ranges.length / 128) }, (_, k) => ranges.slice(k * 128, k * 128 + 128));
+      const r = step === 'merge' ? await compareRange(...sides, {}, { table, pairs, fetchSize: fetch }, out) : await compareChunks(...sides, chunks, { table, pairs, fetchSize: fetch }, out);
+      rows = r.source + r.target;
     } finally {
       await Promise.all([se.close(), te.close()]);
     }
@@ -124,7 +130,7 @@ async function main() {
   const label = (side: Side) => `${side} (${(side === 'source') !== o.reverse ? 'PostgreSQL' : 'MariaDB'})`;
   for (const side of o.sides) {
     for (const step of o.steps) {
-      if (step === 'merge' && side !== o.sides[0]) continue;
+      if ((step === 'merge' || step === 'refine') && side !== o.sides[0]) continue;
       const dir = o.profDir ? join(o.profDir, `${side}-${step}`) : undefined;
       if (dir) mkdirSync(dir, { recursive: true });
       const r = spawnSync(process.execPath, [...(dir ? ['--cpu-prof', '--cpu-prof-dir', dir] : []), __filename, ...process.argv.slice(2)], {

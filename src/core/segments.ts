@@ -37,6 +37,13 @@ export function addSums(a: string, b: string): string {
   return ((BigInt('0x' + a) + BigInt('0x' + b)) % MOD).toString(16).padStart(32, '0');
 }
 
+/** The sum mod 2^128 of many 32-char hex sums: addSums folded, with one conversion back to hex. */
+export function sumAll(sums: Iterable<string>): string {
+  let t = 0n;
+  for (const s of sums) t += BigInt('0x' + s);
+  return (t % MOD).toString(16).padStart(32, '0');
+}
+
 /** (a - b) mod 2^128 of two 32-char hex sums. */
 export function subSums(a: string, b: string): string {
   return ((((BigInt('0x' + a) - BigInt('0x' + b)) % MOD) + MOD) % MOD).toString(16).padStart(32, '0');
