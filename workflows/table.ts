@@ -29,6 +29,8 @@ import {
   refineRanges,
   segmentsPerPartition,
   sumAll,
+  packKeys,
+  unpackKeys,
   type Narrowing,
   mergeSegmentDigests,
   partitionRange,
@@ -170,7 +172,7 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
       // activities below.
       if (patched('plan-in-sample')) {
         const s = sampleSide(source, target);
-        boundaries = await acts(s).sampleBoundaries({ conn: conn[s], schema: s === 'source' ? source : target, n: Math.min(250_000, segments * 10), where: t.where, families, segments });
+        boundaries = unpackKeys(await acts(s).sampleBoundaries({ conn: conn[s], schema: s === 'source' ? source : target, n: Math.min(250_000, segments * 10), where: t.where, families, segments }));
       } else {
         const sides = patched('sample-one-side') ? [sampleSide(source, target)] : SIDES;
         const samples = await Promise.all(
@@ -257,6 +259,9 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
   // 3. digest fan-out, per side, bounded by the per-database concurrency budget
   phase = 'digest';
   const running: Record<Side, number> = { source: 0, target: 0 };
+  // arithmetic boundaries go to the digests packed (a few bytes instead of ~100 KB of JSON per
+  // partition at 1M rows); runs begun before this sent lists
+  const packed = patched('packed-inner');
   let fatal: unknown;
 
   const runJob = async (side: Side, job: Job): Promise<void> => {
@@ -270,7 +275,7 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
         pairs,
         range: partitionRange(st.boundaries, job.p),
         segFrom: job.p.from,
-        inner: st.boundaries.slice(job.p.from, job.p.to - 1),
+        inner: packed ? packKeys(st.boundaries.slice(job.p.from, job.p.to - 1)) : st.boundaries.slice(job.p.from, job.p.to - 1),
         where: t.where,
         fetchSize: st.fallback.fetchSize,
         level,

@@ -27,6 +27,37 @@ export function equalWidthBoundaries(min: string, max: string, segments: number,
   return out;
 }
 
+/**
+ * An arithmetic list of one-column integer keys, [b0 + j × step] for j < n, as it crosses
+ * activity boundaries: an equal-width plan of 7,752 segments is 100 KB of JSON as a list, in
+ * every digest input, the sample's result and history (each encoded and decoded in the
+ * workflow sandbox), and a few bytes packed.
+ */
+export interface PackedKeys {
+  b0: string;
+  step: string;
+  n: number;
+}
+
+export const isPacked = (k: KeyTuple[] | PackedKeys): k is PackedKeys => !Array.isArray(k);
+
+/** The packed form of keys that are an arithmetic progression (at least 3, step ≥ 1); else the list itself. */
+export function packKeys(keys: KeyTuple[]): KeyTuple[] | PackedKeys {
+  if (keys.length < 3 || !keys.every((k) => k.length === 1 && INT_TEXT.test(k[0]))) return keys;
+  const b0 = BigInt(keys[0][0]);
+  const step = BigInt(keys[1][0]) - b0;
+  if (step < 1n) return keys;
+  for (let j = 2; j < keys.length; j++) if (BigInt(keys[j][0]) !== b0 + BigInt(j) * step) return keys;
+  return { b0: String(b0), step: String(step), n: keys.length };
+}
+
+/** The key list again (a list passes through: histories from before packing hold lists). */
+export function unpackKeys(k: KeyTuple[] | PackedKeys): KeyTuple[] {
+  if (!isPacked(k)) return k;
+  const b0 = BigInt(k.b0), step = BigInt(k.step);
+  return Array.from({ length: k.n }, (_, j) => [String(b0 + BigInt(j) * step)]);
+}
+
 /** Segments a partition of about `partitionRows` rows holds, at the plan's rows per segment. */
 export function segmentsPerPartition(partitionRows: number, rows: number, segments: number): number {
   return Math.max(1, Math.round(partitionRows / Math.max(1, rows / segments)));

@@ -111,6 +111,25 @@ describe('partitions', () => {
   });
 });
 
+describe('packed key lists (arithmetic boundaries across activity boundaries)', () => {
+  it('pack only an arithmetic progression of integer keys, and unpack to the same list', async () => {
+    const { packKeys, unpackKeys, equalWidthBoundaries } = await import('../../src/core/segments');
+    const even = equalWidthBoundaries('1', '1000000', 7_813, 1_000_000)!;
+    expect(packKeys(even)).toEqual({ b0: '129', step: '128', n: 7_812 });
+    expect(unpackKeys(packKeys(even))).toEqual(even);
+    // negative, and past 2^63, exactly
+    for (const keys of [[['-5'], ['-2'], ['1'], ['4']], [['18446744073709551610'], ['18446744073709551612'], ['18446744073709551614']]]) {
+      expect(unpackKeys(packKeys(keys))).toEqual(keys);
+      expect(Array.isArray(packKeys(keys))).toBe(false);
+    }
+    // anything else stays a list: a broken step, non-canonical text, two columns, descending, too short
+    for (const keys of [[['1'], ['2'], ['4']], [['1'], ['02'], ['3']], [['1', 'a'], ['2', 'a'], ['3', 'a']], [['3'], ['2'], ['1']], [['1'], ['2']], [['a'], ['b'], ['c']]]) {
+      expect(packKeys(keys)).toBe(keys);
+      expect(unpackKeys(keys)).toBe(keys);
+    }
+  });
+});
+
 describe('equal-width boundaries (a dense integer key)', () => {
   it('cut [min, max] into equal widths; a sparse key, too few rows or a non-integer get none', async () => {
     const { equalWidthBoundaries } = await import('../../src/core/segments');
