@@ -74,7 +74,8 @@ export interface SavedPlan {
   mode?: Mode;
   schemas: { source: TableSchema; target: TableSchema };
   columns: ColumnPair[];
-  boundaries: KeyTuple[];
+  /** packed when arithmetic (plan files of earlier versions hold lists) */
+  boundaries: KeyTuple[] | PackedKeys;
 }
 
 export interface SavedPartition {
@@ -486,7 +487,7 @@ export function createActivities(deps: WorkerDeps) {
      * What an earlier run of this table finished: its plan and completed partitions. Refused
      * when the canonical encoding's version or the compared columns differ.
      */
-    async loadResume(input: { fromRunId: string; table: string; columns: ColumnPair[]; mode?: Mode }): Promise<{ plan: SavedPlan; partitions: SavedPartition[] }> {
+    async loadResume(input: { fromRunId: string; table: string; columns: ColumnPair[]; mode?: Mode }): Promise<{ plan: SavedPlan & { boundaries: KeyTuple[] }; partitions: SavedPartition[] }> {
       const text = readTableFile(input.fromRunId, input.table, 'plan.json');
       if (!text) throw toFailure(new BadConfig(`--resume-from ${input.fromRunId}: no saved plan for table "${input.table}" in the results store`), 'resume');
       const plan = JSON.parse(text) as SavedPlan;
@@ -500,7 +501,7 @@ export function createActivities(deps: WorkerDeps) {
       if ((plan.mode ?? 'extract') !== (input.mode ?? 'extract')) {
         throw toFailure(new BadConfig(`--resume-from ${input.fromRunId}: table "${input.table}" ran in ${plan.mode ?? 'extract'} mode, this run is ${input.mode ?? 'extract'}; give the same --mode`), 'resume');
       }
-      return { plan, partitions: readPartitions<SavedPartition>(input.fromRunId, input.table) };
+      return { plan: { ...plan, boundaries: unpackKeys(plan.boundaries) }, partitions: readPartitions<SavedPartition>(input.fromRunId, input.table) };
     },
 
     async writeDiffBatch(input: { runId: string; table: string; batch: string; records: DiffRecord[] }): Promise<void> {

@@ -30,6 +30,8 @@ import {
   segmentsPerPartition,
   sumAll,
   packKeys,
+  packedSlice,
+  isPacked,
   unpackKeys,
   type Narrowing,
   mergeSegmentDigests,
@@ -189,7 +191,7 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
       ? segmentsPerPartition(opts.partitionRows, rows, boundaries.length + 1)
       : Math.max(1, Math.ceil(((input.spec as { options?: { partitionRows?: number } }).options?.partitionRows ?? 200_000) / opts.segmentRows));
     const partitions = partitionSegments(boundaries.length + 1, perPartition);
-    const save = acts('source').savePlan({ runId: input.runId, table: t.name, plan: { canonicalVersion: check.canonicalVersion, mode: check.mode, schemas: { source, target }, columns: check.columns, boundaries } });
+    const save = acts('source').savePlan({ runId: input.runId, table: t.name, plan: { canonicalVersion: check.canonicalVersion, mode: check.mode, schemas: { source, target }, columns: check.columns, boundaries: patched('packed-inner') ? packKeys(boundaries) : boundaries } });
     // the plan is for --resume-from only: the digests need not wait for it (one activity and
     // one workflow task, ~90 ms at 1M rows); it is awaited before anything reads or ends the
     // run. Runs begun before this saved it first.
@@ -261,7 +263,8 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
   const running: Record<Side, number> = { source: 0, target: 0 };
   // arithmetic boundaries go to the digests packed (a few bytes instead of ~100 KB of JSON per
   // partition at 1M rows); runs begun before this sent lists
-  const packed = patched('packed-inner');
+  const packedAll = patched('packed-inner') ? packKeys(st.boundaries) : undefined;
+  const whole = packedAll && isPacked(packedAll) ? packedAll : undefined;
   let fatal: unknown;
 
   const runJob = async (side: Side, job: Job): Promise<void> => {
@@ -275,7 +278,7 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
         pairs,
         range: partitionRange(st.boundaries, job.p),
         segFrom: job.p.from,
-        inner: packed ? packKeys(st.boundaries.slice(job.p.from, job.p.to - 1)) : st.boundaries.slice(job.p.from, job.p.to - 1),
+        inner: whole ? packedSlice(whole, job.p.from, job.p.to - 1) : st.boundaries.slice(job.p.from, job.p.to - 1),
         where: t.where,
         fetchSize: st.fallback.fetchSize,
         level,

@@ -51,6 +51,12 @@ export function packKeys(keys: KeyTuple[]): KeyTuple[] | PackedKeys {
   return { b0: String(b0), step: String(step), n: keys.length };
 }
 
+/** keys [from, to) of a packed list, packed */
+export function packedSlice(k: PackedKeys, from: number, to: number): PackedKeys {
+  const n = Math.max(0, Math.min(to, k.n) - from);
+  return { b0: String(BigInt(k.b0) + BigInt(from) * BigInt(k.step)), step: k.step, n };
+}
+
 /** The key list again (a list passes through: histories from before packing hold lists). */
 export function unpackKeys(k: KeyTuple[] | PackedKeys): KeyTuple[] {
   if (!isPacked(k)) return k;

@@ -117,6 +117,9 @@ describe('packed key lists (arithmetic boundaries across activity boundaries)', 
     const even = equalWidthBoundaries('1', '1000000', 7_813, 1_000_000)!;
     expect(packKeys(even)).toEqual({ b0: '129', step: '128', n: 7_812 });
     expect(unpackKeys(packKeys(even))).toEqual(even);
+    const { packedSlice } = await import('../../src/core/segments');
+    const whole = packKeys(even) as Parameters<typeof packedSlice>[0];
+    for (const [from, to] of [[0, 3_876], [3_876, 7_812], [100, 101], [5, 5], [7_000, 9_000]]) expect(unpackKeys(packedSlice(whole, from, to))).toEqual(even.slice(from, to));
     // negative, and past 2^63, exactly
     for (const keys of [[['-5'], ['-2'], ['1'], ['4']], [['18446744073709551610'], ['18446744073709551612'], ['18446744073709551614']]]) {
       expect(unpackKeys(packKeys(keys))).toEqual(keys);
@@ -126,6 +129,31 @@ describe('packed key lists (arithmetic boundaries across activity boundaries)', 
     for (const keys of [[['1'], ['2'], ['4']], [['1'], ['02'], ['3']], [['1', 'a'], ['2', 'a'], ['3', 'a']], [['3'], ['2'], ['1']], [['1'], ['2']], [['a'], ['b'], ['c']]]) {
       expect(packKeys(keys)).toBe(keys);
       expect(unpackKeys(keys)).toBe(keys);
+    }
+  });
+});
+
+describe('saved plans (--resume-from)', () => {
+  it('a packed plan file loads as the boundary list; a list (earlier versions) as itself', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    process.env.PARITY_RESULTS_DIR = mkdtempSync(join(tmpdir(), 'parity-plan-'));
+    try {
+      const { createActivities } = await import('../../activities');
+      const { CANONICAL_VERSION } = await import('../../src/canonical');
+      const { packKeys, equalWidthBoundaries } = await import('../../src/core/segments');
+      const a = createActivities({ region: 'local' });
+      const list = equalWidthBoundaries('1', '100000', 100, 100_000)!;
+      const columns = [{ name: 'id', family: 'int' as const, isKey: true, source: { name: 'id', nativeType: 'bigint', nullable: false }, target: { name: 'id', nativeType: 'bigint', nullable: false } }];
+      const schema = { table: 't', columns: [], primaryKey: ['id'], rowEstimate: 100_000 } as never;
+      for (const [run, boundaries] of [['packed', packKeys(list)], ['listed', list]] as const) {
+        await a.savePlan({ runId: run, table: 't', plan: { canonicalVersion: CANONICAL_VERSION, mode: 'extract', schemas: { source: schema, target: schema }, columns: columns as never, boundaries } });
+        const r = await a.loadResume({ fromRunId: run, table: 't', columns: columns as never, mode: 'extract' });
+        expect(r.plan.boundaries).toEqual(list);
+      }
+    } finally {
+      delete process.env.PARITY_RESULTS_DIR;
     }
   });
 });
