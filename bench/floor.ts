@@ -45,8 +45,8 @@ export interface Floor {
   floor: number;
 }
 
-/** Best of `tries` for each read (the first also warms the caches). */
-export async function measureFloor(table: string, tries = 2): Promise<Floor> {
+/** Best of `tries` for each read (the first also warms the caches); `both`: also both at once. */
+export async function measureFloor(table: string, tries = 2, both = true): Promise<Floor> {
   const p = psqlArgs(`COPY (SELECT * FROM ${table}) TO STDOUT`);
   const m = mariadbArgs(`SELECT * FROM ${table}`);
   const pgRead = () => timedCommand('psql', p.args, p.env);
@@ -56,9 +56,11 @@ export async function measureFloor(table: string, tries = 2): Promise<Floor> {
     pgCopy = Math.min(pgCopy, await pgRead());
     my = Math.min(my, await myRead());
   }
-  const t0 = performance.now();
-  await Promise.all([pgRead(), myRead()]);
-  parallel = (performance.now() - t0) / 1000;
+  if (both) {
+    const t0 = performance.now();
+    await Promise.all([pgRead(), myRead()]);
+    parallel = (performance.now() - t0) / 1000;
+  }
   return { pgCopy, myRead: my, parallel, floor: Math.max(pgCopy, my) };
 }
 
@@ -73,11 +75,11 @@ export interface Checksums {
  * One aggregate MD5-based checksum over all columns, per engine: the sum of each row's MD5
  * (first 60 bits) over the row's text. What a database alone needs to hash its table.
  */
-export async function measureChecksums(table: string, columns: string[]): Promise<Checksums> {
+export async function measureChecksums(table: string, columns: string[], tries = 2): Promise<Checksums> {
   const p = psqlArgs(`SELECT count(*), sum(('x' || left(md5(t::text), 15))::bit(60)::bigint) FROM ${table} t`);
   const m = mariadbArgs(`SELECT COUNT(*), SUM(CONV(LEFT(MD5(CONCAT_WS('|', ${columns.join(', ')})), 15), 16, 10)) FROM ${table}`);
   let pg = Infinity, my = Infinity;
-  for (let i = 0; i < 2; i++) {
+  for (let i = 0; i < tries; i++) {
     pg = Math.min(pg, (await commandOutput('psql', p.args, p.env)).seconds);
     my = Math.min(my, (await commandOutput(mariadbBin(), m.args, m.env)).seconds);
   }
