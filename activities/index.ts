@@ -74,7 +74,7 @@ export interface SavedPlan {
   mode?: Mode;
   schemas: { source: TableSchema; target: TableSchema };
   columns: ColumnPair[];
-  /** packed when arithmetic (plan files of earlier versions hold lists) */
+  /** packed when arithmetic as savePlan's input; plan files hold the list */
   boundaries: KeyTuple[] | PackedKeys;
 }
 
@@ -320,14 +320,15 @@ export function createActivities(deps: WorkerDeps) {
      * be large (its keys never reach workflow history, only the boundaries do), so segments
      * come out even — refinement reads a segment per difference.
      */
-    async sampleBoundaries(input: { conn: ConnInput; schema: TableSchema; n: number; where?: string; families: Family[]; segments: number }): Promise<KeyTuple[] | PackedKeys> {
+    async sampleBoundaries(input: { conn: ConnInput; schema: TableSchema; n: number; where?: string; families: Family[]; segments: number; packed?: boolean }): Promise<KeyTuple[] | PackedKeys> {
       return withEngine(input.conn, `sample ${input.schema.table}`, async (e) => {
         // a dense one-column integer key: equal widths from its two ends (two index lookups;
         // a sample of 78k keys took 0.15 s at 1M rows, 0.5 s at 5M)
         if (!input.where && input.families.length === 1 && input.families[0] === 'int' && input.segments > 1) {
           const ends = await e.intKeyExtent(input.schema);
           const even = ends && equalWidthBoundaries(ends.min, ends.max, input.segments, input.schema.rowEstimate);
-          if (even) return packKeys(even);
+          // packed only when the workflow asks: workflow code from before reads a list
+          if (even) return input.packed ? packKeys(even) : even;
         }
         return planBoundaries(await e.sampleKeys(input.schema, input.n, input.where), input.families, input.segments);
       });
@@ -480,7 +481,8 @@ export function createActivities(deps: WorkerDeps) {
     },
 
     async savePlan(input: { runId: string; table: string; plan: SavedPlan }): Promise<void> {
-      writeTableFile(input.runId, input.table, 'plan.json', JSON.stringify(input.plan));
+      // the file keeps the list, which every version's loadResume reads
+      writeTableFile(input.runId, input.table, 'plan.json', JSON.stringify({ ...input.plan, boundaries: unpackKeys(input.plan.boundaries) }));
     },
 
     /**

@@ -174,7 +174,7 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
       // activities below.
       if (patched('plan-in-sample')) {
         const s = sampleSide(source, target);
-        boundaries = unpackKeys(await acts(s).sampleBoundaries({ conn: conn[s], schema: s === 'source' ? source : target, n: Math.min(250_000, segments * 10), where: t.where, families, segments }));
+        boundaries = unpackKeys(await acts(s).sampleBoundaries({ conn: conn[s], schema: s === 'source' ? source : target, n: Math.min(250_000, segments * 10), where: t.where, families, segments, packed: patched('packed-inner') }));
       } else {
         const sides = patched('sample-one-side') ? [sampleSide(source, target)] : SIDES;
         const samples = await Promise.all(
@@ -343,8 +343,9 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
   };
 
   await Promise.all(SIDES.map(lane));
-  if (fatal !== undefined) throw fatal;
+  // the plan settles first even when a digest failed: a failed run can still be resumed
   const planError = await planSaved;
+  if (fatal !== undefined) throw fatal;
   if (planError) throw planError;
   if (st.queues.source.length || st.queues.target.length) {
     return await continueAsNew<typeof reconcileTable>({ ...input, carried: { ...st, paused } });

@@ -134,7 +134,7 @@ describe('packed key lists (arithmetic boundaries across activity boundaries)', 
 });
 
 describe('saved plans (--resume-from)', () => {
-  it('a packed plan file loads as the boundary list; a list (earlier versions) as itself', async () => {
+  it('a plan saved from packed boundaries is written and resumed as the list (every version reads it)', async () => {
     const { mkdtempSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
@@ -151,6 +151,8 @@ describe('saved plans (--resume-from)', () => {
         await a.savePlan({ runId: run, table: 't', plan: { canonicalVersion: CANONICAL_VERSION, mode: 'extract', schemas: { source: schema, target: schema }, columns: columns as never, boundaries } });
         const r = await a.loadResume({ fromRunId: run, table: 't', columns: columns as never, mode: 'extract' });
         expect(r.plan.boundaries).toEqual(list);
+        const { readFileSync } = await import('node:fs');
+        expect(JSON.parse(readFileSync(join(process.env.PARITY_RESULTS_DIR!, run, 't', 'plan.json'), 'utf8')).boundaries).toEqual(list);
       }
     } finally {
       delete process.env.PARITY_RESULTS_DIR;
