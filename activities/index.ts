@@ -251,7 +251,13 @@ function planBoundaries(keys: KeyTuple[], families: Family[], segments: number):
 export function createActivities(deps: WorkerDeps) {
   return {
     async introspect(input: { conn: ConnInput; table: string }): Promise<TableSchema> {
-      return withEngine(input.conn, `introspect ${input.table}`, (e) => e.introspect(input.table));
+      return withEngine(input.conn, `introspect ${input.table}`, async (e) => {
+        const schema = await e.introspect(input.table);
+        const key = schema.primaryKey.length === 1 ? schema.columns.find((c) => c.name === schema.primaryKey[0]) : undefined;
+        if (key?.family !== 'int') return schema;
+        const keyExtent = await e.intKeyExtent(schema);
+        return keyExtent ? { ...schema, keyExtent } : schema;
+      });
     },
 
     /**

@@ -28,6 +28,7 @@ import {
   narrowings,
   refineRanges,
   segmentsPerPartition,
+  equalWidthBoundaries,
   sumAll,
   packKeys,
   packedSlice,
@@ -172,7 +173,16 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
       // The sample is planned where it is taken, so it can be ~10 keys per segment (even
       // segments) without its keys filling history; runs begun before this used the
       // activities below.
-      if (patched('plan-in-sample')) {
+      const s0 = sampleSide(source, target);
+      const extent = (s0 === 'source' ? rawSource : rawTarget).keyExtent;
+      // a dense one-column integer key whose ends introspect read: equal widths, planned here
+      // (pure arithmetic) without the sampling activity; runs begun before sampled
+      const even = !t.where && families.length === 1 && families[0] === 'int' && extent && patched('extent-in-introspect')
+        ? equalWidthBoundaries(extent.min, extent.max, segments, (s0 === 'source' ? source : target).rowEstimate)
+        : undefined;
+      if (even) {
+        boundaries = even;
+      } else if (patched('plan-in-sample')) {
         const s = sampleSide(source, target);
         boundaries = unpackKeys(await acts(s).sampleBoundaries({ conn: conn[s], schema: s === 'source' ? source : target, n: Math.min(250_000, segments * 10), where: t.where, families, segments, packed: patched('packed-inner') }));
       } else {

@@ -45,6 +45,11 @@ export interface TableSchema {
   /** primary key column names, in key order */
   primaryKey: string[];
   rowEstimate: number;
+  /**
+   * A one-column integer key's least and greatest value (introspect gives it, two index
+   * lookups): the workflow plans equal widths from it without a sampling activity.
+   */
+  keyExtent?: { min: string; max: string };
 }
 
 /** A key as R10/R10a text forms, one string per key column, in key column order. */

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MY_URL, myExec, PG_URL, pgExec, createDemoPair } from '../../scripts/fixtures';
 import { ROOT, runCli, startWorker, stopProcess } from '../helpers/cli';
+import { history, temporalClient } from '../helpers/crash';
 
 const OUT = join(ROOT, 'test-output', 'modes');
 const T = 'modes_pair';
@@ -81,6 +82,25 @@ describe('pushdown and extract agree', () => {
       expect(manifests[0].split('\n').filter(Boolean).map((l) => JSON.parse(l))).toEqual(EXPECTED(dir));
     });
   }
+
+  it('a dense integer key is planned from introspect (no sampling activity), the plan saved beside the digests, which get it packed', async () => {
+    const r = await runCli(['run', '--source', PG_URL, '--target', MY_URL, '--table', T, '--mode', 'extract', '--json', '--segment-rows', '100', '--partition-rows', '2000', '--run-id', 'modes-dense']);
+    expect(r.code, r.stderr + r.stdout).toBe(1);
+    const client = await temporalClient();
+    const events = await history(client, `parity/modes-dense/${T}`);
+    const scheduled = events.map((e) => ({ a: e.activityTaskScheduledEventAttributes, done: e.workflowTaskCompletedEventAttributes })).filter((x) => x.a || x.done);
+    const names = scheduled.filter((x) => x.a).map((x) => x.a!.activityType!.name);
+    expect(names).toContain('introspect');
+    expect(names).not.toContain('sampleBoundaries');
+    // savePlan and the digests are scheduled by one workflow task (no task boundary between them)
+    const save = scheduled.findIndex((x) => x.a?.activityType?.name === 'savePlan');
+    const firstDigest = scheduled.findIndex((x) => x.a?.activityType?.name === 'digestPartition');
+    expect(save).toBeGreaterThan(0);
+    expect(scheduled.slice(Math.min(save, firstDigest), Math.max(save, firstDigest)).some((x) => x.done)).toBe(false);
+    const inputs = scheduled.filter((x) => x.a?.activityType?.name === 'digestPartition').map((x) => JSON.parse(Buffer.from(x.a!.input!.payloads![0].data!).toString('utf8')));
+    expect(inputs.length).toBeGreaterThan(1);
+    for (const d of inputs) expect(Array.isArray(d.inner) ? d.inner.length : { step: d.inner.step, n: typeof d.inner.n }).toEqual({ step: '100', n: 'number' });
+  });
 
   it('auto falls back to extract where a column has no SQL canonical form; explicit pushdown there halts with the reason', async () => {
     await createDemoPair('modes_demo', 300, 3);
