@@ -35,6 +35,7 @@ import {
   isPacked,
   unpackKeys,
   type Narrowing,
+  type PackedKeys,
   mergeSegmentDigests,
   partitionRange,
   partitionSegments,
@@ -122,6 +123,10 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
   let st: Carried;
   /** settles with savePlan's error, or undefined once the plan is saved */
   let planSaved: Promise<unknown> = Promise.resolve(undefined);
+  // the plan as it travels to savePlan and the digests: packed when arithmetic, computed once
+  // per execution (a BigInt pass over every boundary); runs begun before sent lists
+  let packed: KeyTuple[] | PackedKeys | undefined;
+  const packedPlan = (boundaries: KeyTuple[]) => (patched('packed-inner') ? (packed ??= packKeys(boundaries)) : undefined);
   if (input.carried) {
     st = input.carried;
   } else {
@@ -173,20 +178,19 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
       // The sample is planned where it is taken, so it can be ~10 keys per segment (even
       // segments) without its keys filling history; runs begun before this used the
       // activities below.
-      const s0 = sampleSide(source, target);
-      const extent = (s0 === 'source' ? rawSource : rawTarget).keyExtent;
+      const s = sampleSide(source, target);
+      const extent = (s === 'source' ? rawSource : rawTarget).keyExtent;
       // a dense one-column integer key whose ends introspect read: equal widths, planned here
       // (pure arithmetic) without the sampling activity; runs begun before sampled
       const even = !t.where && families.length === 1 && families[0] === 'int' && extent && patched('extent-in-introspect')
-        ? equalWidthBoundaries(extent.min, extent.max, segments, (s0 === 'source' ? source : target).rowEstimate)
+        ? equalWidthBoundaries(extent.min, extent.max, segments, (s === 'source' ? source : target).rowEstimate)
         : undefined;
       if (even) {
         boundaries = even;
       } else if (patched('plan-in-sample')) {
-        const s = sampleSide(source, target);
         boundaries = unpackKeys(await acts(s).sampleBoundaries({ conn: conn[s], schema: s === 'source' ? source : target, n: Math.min(250_000, segments * 10), where: t.where, families, segments, packed: patched('packed-inner') }));
       } else {
-        const sides = patched('sample-one-side') ? [sampleSide(source, target)] : SIDES;
+        const sides = patched('sample-one-side') ? [s] : SIDES;
         const samples = await Promise.all(
           sides.map((s) => acts(s).sampleKeys({ conn: conn[s], schema: s === 'source' ? source : target, n: Math.min(50_000, segments * 4), where: t.where })),
         );
@@ -201,7 +205,7 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
       ? segmentsPerPartition(opts.partitionRows, rows, boundaries.length + 1)
       : Math.max(1, Math.ceil(((input.spec as { options?: { partitionRows?: number } }).options?.partitionRows ?? 200_000) / opts.segmentRows));
     const partitions = partitionSegments(boundaries.length + 1, perPartition);
-    const save = acts('source').savePlan({ runId: input.runId, table: t.name, plan: { canonicalVersion: check.canonicalVersion, mode: check.mode, schemas: { source, target }, columns: check.columns, boundaries: patched('packed-inner') ? packKeys(boundaries) : boundaries } });
+    const save = acts('source').savePlan({ runId: input.runId, table: t.name, plan: { canonicalVersion: check.canonicalVersion, mode: check.mode, schemas: { source, target }, columns: check.columns, boundaries: packedPlan(boundaries) ?? boundaries } });
     // the plan is for --resume-from only: the digests need not wait for it (one activity and
     // one workflow task, ~90 ms at 1M rows); it is awaited before anything reads or ends the
     // run. Runs begun before this saved it first.
@@ -272,9 +276,9 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
   phase = 'digest';
   const running: Record<Side, number> = { source: 0, target: 0 };
   // arithmetic boundaries go to the digests packed (a few bytes instead of ~100 KB of JSON per
-  // partition at 1M rows); runs begun before this sent lists
-  const packedAll = patched('packed-inner') ? packKeys(st.boundaries) : undefined;
-  const whole = packedAll && isPacked(packedAll) ? packedAll : undefined;
+  // partition at 1M rows)
+  const plan = packedPlan(st.boundaries);
+  const whole = plan && isPacked(plan) ? plan : undefined;
   let fatal: unknown;
 
   const runJob = async (side: Side, job: Job): Promise<void> => {

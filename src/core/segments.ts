@@ -41,14 +41,23 @@ export interface PackedKeys {
 
 export const isPacked = (k: KeyTuple[] | PackedKeys): k is PackedKeys => !Array.isArray(k);
 
-/** The packed form of keys that are an arithmetic progression (at least 3, step ≥ 1); else the list itself. */
-export function packKeys(keys: KeyTuple[]): KeyTuple[] | PackedKeys {
-  if (keys.length < 3 || !keys.every((k) => k.length === 1 && INT_TEXT.test(k[0]))) return keys;
+/**
+ * keys as b0 + j × step (one canonical integer column each, at least 2 keys, step ≥ 1);
+ * undefined for any other list. packKeys and pushdown's arithmeticInner build on it.
+ */
+export function arithmeticProgression(keys: KeyTuple[]): { b0: bigint; step: bigint } | undefined {
+  if (keys.length < 2 || !keys.every((k) => k.length === 1 && INT_TEXT.test(k[0]))) return undefined;
   const b0 = BigInt(keys[0][0]);
   const step = BigInt(keys[1][0]) - b0;
-  if (step < 1n) return keys;
-  for (let j = 2; j < keys.length; j++) if (BigInt(keys[j][0]) !== b0 + BigInt(j) * step) return keys;
-  return { b0: String(b0), step: String(step), n: keys.length };
+  if (step < 1n) return undefined;
+  for (let j = 2; j < keys.length; j++) if (BigInt(keys[j][0]) !== b0 + BigInt(j) * step) return undefined;
+  return { b0, step };
+}
+
+/** The packed form of keys that are an arithmetic progression (at least 3, step ≥ 1); else the list itself. */
+export function packKeys(keys: KeyTuple[]): KeyTuple[] | PackedKeys {
+  const a = keys.length >= 3 ? arithmeticProgression(keys) : undefined;
+  return a ? { b0: String(a.b0), step: String(a.step), n: keys.length } : keys;
 }
 
 /** keys [from, to) of a packed list, packed */

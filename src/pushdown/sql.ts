@@ -4,7 +4,7 @@
 
 import { baseTypeName } from '../canonical';
 import { boundSql, type BoundValue, type KeyBoundColumn } from '../canonical/bounds';
-import { INT_TEXT } from '../core/narrow';
+import { arithmeticProgression } from '../core/segments';
 import type { ColumnInfo, ColumnPair, Dialect, Family, KeyRange, KeyTuple, TableSchema } from '../core/types';
 import * as my from '../engines/mysql/dialect';
 import * as pg from '../engines/postgres/dialect';
@@ -192,12 +192,8 @@ const SPAN = 1n << 62n;
  * one past ±2^62 (the SQL's subtraction stays inside BIGINT).
  */
 export function arithmeticInner(inner: KeyTuple[]): { b0: bigint; step: bigint } | undefined {
-  if (inner.length < 2 || !inner.every((k) => k.length === 1 && INT_TEXT.test(k[0]))) return undefined;
-  const b0 = BigInt(inner[0][0]);
-  const step = BigInt(inner[1][0]) - b0;
-  if (step < 1n || b0 < -SPAN || b0 + BigInt(inner.length) * step > SPAN) return undefined;
-  for (let j = 2; j < inner.length; j++) if (BigInt(inner[j][0]) !== b0 + BigInt(j) * step) return undefined;
-  return { b0, step };
+  const a = arithmeticProgression(inner);
+  return a && a.b0 >= -SPAN && a.b0 + BigInt(inner.length) * a.step <= SPAN ? a : undefined;
 }
 
 /** The number of inner boundaries ≤ the key, by arithmetic (see arithmeticInner). */
