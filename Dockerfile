@@ -9,4 +9,5 @@ COPY scripts ./scripts
 COPY bench ./bench
 COPY bin ./bin
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
-ENTRYPOINT ["node", "bin/parity.js"]
+# bin/parity sets the allocator up before node starts (see its comment)
+ENTRYPOINT ["/app/bin/parity"]

@@ -1,5 +1,6 @@
-// The processes a user runs, started as a user starts them: the compiled CLI's `worker` and
-// `run` commands as their own processes, against a Temporal dev server the bench starts.
+// The processes a user runs, started as a user starts them: `bin/parity worker` and
+// `bin/parity run` (the launcher npx runs) as their own processes, against a Temporal dev
+// server the bench starts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { temporal } from '@temporalio/proto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -8,7 +9,19 @@ import { resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 
 export const ROOT = resolve(__dirname, '../..');
-export const MAIN = resolve(ROOT, 'dist/src/cli/main.js');
+/** the `parity` command (package.json bin): a shell launcher that sets the allocator up and execs node */
+export const LAUNCHER = resolve(ROOT, 'bin/parity');
+const ENTRY = resolve(ROOT, 'bin/parity.js');
+
+/**
+ * `parity ARGS` as a user runs it; with node flags (--cpu-prof, not allowed in NODE_OPTIONS)
+ * node itself, given the launcher's allocator setting (bin/parity) so it measures the same.
+ */
+function spawnParity(args: string[], env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ChildProcess {
+  const opts = { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'] };
+  if (!nodeArgs.length) return spawn(LAUNCHER, args, opts);
+  return spawn(process.execPath, [...nodeArgs, ENTRY, ...args], { ...opts, env: { MALLOC_TRIM_THRESHOLD_: '131072', ...env } });
+}
 
 export function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -35,7 +48,7 @@ export interface WorkerProc {
 /** `parity worker [args]` in its own process; resolves once it polls (its "worker: region" line). */
 export async function startWorker(env: NodeJS.ProcessEnv, args: string[] = [], nodeArgs: string[] = []): Promise<WorkerProc> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, MAIN, 'worker', ...args], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnParity(['worker', ...args], env, nodeArgs);
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -93,10 +106,10 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30 * 
   return new Promise((res, rej) => {
     const t0 = performance.now();
     const spawnedAt = Date.now();
-    const child = spawn(process.execPath, [MAIN, ...args], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnParity(args, env);
     let stdout = '', stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
     const t = setTimeout(() => {
       child.kill('SIGKILL');
       rej(new Error(`parity ${args.join(' ')} timed out after ${timeoutMs / 1000} s\n${stderr}`));

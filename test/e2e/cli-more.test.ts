@@ -1,6 +1,6 @@
 // The rest of the CLI surface end to end: plan, baseline + drift halt, --where, --help for
 // every command, status/report, resume-from.
-import { readFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoPair, MY_URL, myExec, PG_URL, sortRecords, type SamplePair } from '../../scripts/fixtures';
@@ -26,6 +26,21 @@ describe('CLI surface', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`Usage: parity ${cmd}`));
     expect(r.stdout).toMatch(/Example/);
+  });
+
+  // bin/parity sets glibc's trim threshold before node starts (bench/README.md, finding 35):
+  // the worker's own environment shows it, and the process is node itself (exec), so signals
+  // and the pid a supervisor holds reach the worker
+  it.runIf(existsSync('/proc/self/environ'))('the parity command runs node with a fixed malloc trim threshold; a value already set wins', async () => {
+    const environ = (pid: number) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    expect(readFileSync(`/proc/${worker.pid}/comm`, 'utf8').trim()).toBe('node');
+    expect(environ(worker.pid!)).toContain(`MALLOC_TRIM_THRESHOLD_=${process.env.MALLOC_TRIM_THRESHOLD_ ?? '131072'}`);
+    const own = await startWorker([], { MALLOC_TRIM_THRESHOLD_: '262144' });
+    try {
+      expect(environ(own.pid!)).toContain('MALLOC_TRIM_THRESHOLD_=262144');
+    } finally {
+      await stopProcess(own);
+    }
   });
 
   it('plan prints partitions, estimates and mode without hashing', async () => {

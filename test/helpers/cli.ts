@@ -4,7 +4,8 @@ import { basename, resolve } from 'node:path';
 import { expect, inject } from 'vitest';
 
 export const ROOT = resolve(__dirname, '../..');
-export const BIN = resolve(ROOT, 'bin/parity.js');
+/** the `parity` command as npx runs it (package.json bin): a shell launcher that execs node */
+export const BIN = resolve(ROOT, 'bin/parity');
 
 /**
  * Each test file's workers and runs use their own workflow task queue: a worker one file
@@ -24,7 +25,7 @@ export interface CliResult { code: number; stdout: string; stderr: string }
 
 export function runCli(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number; input?: string } = {}): Promise<CliResult> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: testEnv(opts.env), cwd: ROOT });
+    const child = spawn(BIN, args, { env: testEnv(opts.env), cwd: ROOT });
     let stdout = '', stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
@@ -36,7 +37,7 @@ export function runCli(args: string[], opts: { env?: Record<string, string>; tim
 
 /** Starts `parity worker` as its own process; resolves once it polls. */
 export async function startWorker(args: string[] = [], env: Record<string, string> = {}): Promise<ChildProcess & { output: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'worker', ...args], { env: testEnv(env), cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(BIN, ['worker', ...args], { env: testEnv(env), cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
