@@ -164,6 +164,13 @@ export interface HistoryBreakdown {
 
 const tsOf = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => (t ? Number(t.seconds ?? 0) + (t.nanos ?? 0) / 1e9 : NaN);
 
+/** Every run of a workflow's chain (continue-as-new), or [undefined] (the latest) if none is listed yet. */
+async function runIdsOf(client: Client, workflowId: string): Promise<(string | undefined)[]> {
+  const runIds: string[] = [];
+  for await (const w of client.workflow.list({ query: `WorkflowId = '${workflowId.replace(/'/g, "\\'")}'` })) runIds.push(w.runId);
+  return runIds.length ? runIds : [undefined];
+}
+
 /**
  * Where a table workflow's time went, from its history (every run of the chain, in case it
  * continued as new): per activity type, how many, over what span, and who ran them.
@@ -173,11 +180,10 @@ export async function historyBreakdown(address: string, workflowId: string): Pro
   const connection = await Connection.connect({ address, channelArgs: { 'grpc.max_receive_message_length': 128 * 2 ** 20 } });
   try {
     const client = new Client({ connection });
-    const runIds: string[] = [];
-    for await (const w of client.workflow.list({ query: `WorkflowId = '${workflowId.replace(/'/g, "\\'")}'` })) runIds.push(w.runId);
+    const runIds = await runIdsOf(client, workflowId);
     const activities: Record<string, ActivityStats & { first: number; last: number }> = {};
     let first = Infinity, last = -Infinity;
-    for (const runId of runIds.length ? runIds : [undefined]) {
+    for (const runId of runIds) {
       const h = await client.workflow.getHandle(workflowId, runId).fetchHistory();
       const sched = new Map<string, { type: string; at: number }>();
       const started = new Map<string, number>();
@@ -234,26 +240,28 @@ export async function timeline(address: string, workflowIds: string[], run: CliR
     const rows: [number, string][] = [[0, 'CLI spawned'], [(run.exitedAt - run.spawnedAt) / 1000, 'CLI exited']];
     for (const id of workflowIds.filter(Boolean)) {
       const name = id.split('/').length > 2 ? 'table' : 'run  ';
-      const types = new Map<string, string>();
-      const h = await client.workflow.getHandle(id).fetchHistory();
-      for (const e of h.events ?? []) {
-        const at = tsOf(e.eventTime as never) - run.spawnedAt / 1000;
-        const a = e.activityTaskScheduledEventAttributes;
-        if (a) {
-          // a digest's side and label, from its input (a JSON payload)
-          let tag = '';
-          try {
-            const input = JSON.parse(Buffer.from(a.input?.payloads?.[0]?.data ?? []).toString('utf8'));
-            if (input?.side && input?.label) tag = ` ${input.side} ${input.label}`;
-          } catch {
-            /* not JSON */
+      for (const runId of await runIdsOf(client, id)) {
+        const types = new Map<string, string>();
+        const h = await client.workflow.getHandle(id, runId).fetchHistory();
+        for (const e of h.events ?? []) {
+          const at = tsOf(e.eventTime as never) - run.spawnedAt / 1000;
+          const a = e.activityTaskScheduledEventAttributes;
+          if (a) {
+            // a digest's side and label, from its input (a JSON payload)
+            let tag = '';
+            try {
+              const input = JSON.parse(Buffer.from(a.input?.payloads?.[0]?.data ?? []).toString('utf8'));
+              if (input?.side && input?.label) tag = ` ${input.side} ${input.label}`;
+            } catch {
+              /* not JSON */
+            }
+            types.set(String(e.eventId), (a.activityType?.name ?? '?') + tag);
           }
-          types.set(String(e.eventId), (a.activityType?.name ?? '?') + tag);
+          const ref = e.activityTaskStartedEventAttributes?.scheduledEventId ?? e.activityTaskCompletedEventAttributes?.scheduledEventId;
+          const what = String(temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? e.eventType).replace(/^EVENT_TYPE_/, '').toLowerCase();
+          const act = types.get(String(ref ?? e.eventId));
+          rows.push([at, `${name} ${what}${act ? ` ${act}` : ''}`]);
         }
-        const ref = e.activityTaskStartedEventAttributes?.scheduledEventId ?? e.activityTaskCompletedEventAttributes?.scheduledEventId;
-        const what = String(temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? e.eventType).replace(/^EVENT_TYPE_/, '').toLowerCase();
-        const act = types.get(String(ref ?? e.eventId));
-        rows.push([at, `${name} ${what}${act ? ` ${act}` : ''}`]);
       }
     }
     return rows.sort((x, y) => x[0] - y[0]).map(([t, w]) => `${t.toFixed(3).padStart(7)}  ${w}`);
