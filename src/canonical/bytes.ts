@@ -1,10 +1,13 @@
 // Canonical writers over a value's UTF-8 server text as bytes (PostgreSQL's COPY fields):
 // the bytes of valueWriter's for the same text, without making a string. Each fast path
-// takes only text whose canonical form is the text itself, or a prefix of it plus zeros;
-// anything else is decoded and handed to the string writer, so the bytes are equal by
-// construction (test/unit/bytes.test.ts checks every edge both ways).
+// takes only text whose canonical form is the text itself, or a prefix of it plus zeros, or
+// (float) a double read exactly as parseFloat reads it; anything else is decoded and handed
+// to the string writer, so the bytes are equal by construction (test/unit/fused.test.ts
+// checks every edge both ways, test/unit/float.test.ts the float reader).
 import type { ColumnInfo, Family } from '../core/types';
 import { TAG, valueWriter, type CanonicalSink, type ValueWriter } from './encode';
+import { isFloat32 } from './families';
+import { parseFloatBytes } from './float';
 
 /** Writes the canonical bytes of one non-NULL value given as buf[s, e) (UTF-8 text). */
 export type ByteWriter = (buf: Buffer, s: number, e: number, sink: CanonicalSink) => void;
@@ -98,6 +101,16 @@ export function byteWriter(family: Family, col: ColumnInfo): ByteWriter {
       return (buf, s, e, w) => w.taggedRange(TAG.UUID, buf, s, e);
     case 'date':
       return (buf, s, e, w) => w.taggedRange(TAG.DATE, buf, s, e);
+    case 'float': {
+      // the double parseFloat gives, read from the bytes (./float); NaN: text it leaves to parseFloat
+      const f32 = isFloat32(col);
+      return (buf, s, e, w) => {
+        let v = parseFloatBytes(buf, s, e);
+        if (v !== v) return slow(buf, s, e, w);
+        if (f32) v = Math.fround(v);
+        w.float(v === 0 ? 0 : v); // -0 = 0 (R14)
+      };
+    }
     case 'timestamp':
       return wallClockBytes(TAG.TIMESTAMP, false, slow);
     case 'timestamptz':

@@ -346,7 +346,7 @@ export class CanonicalSink {
   float(v: number): void {
     this.reserve(9);
     this.buf[this.o] = TAG.FLOAT;
-    this.buf.writeDoubleBE(v, this.o + 1);
+    this.view.setFloat64(this.o + 1, v); // big-endian, as writeDoubleBE, without its checks
     this.o += 9;
   }
 }
