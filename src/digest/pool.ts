@@ -47,6 +47,34 @@ export class HashPool {
     this.pool = makePool(options);
   }
 
+  /**
+   * Pool tasks (partitions, refinement batches) run at once, read at each start: all the
+   * threads take, unless the worker shares the machine with others (the worker sets it
+   * from src/policy/host.ts). Tasks past it wait here, before their hang watchdog starts.
+   */
+  limit: () => number = () => Infinity;
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  private async enter(signal?: AbortSignal): Promise<void> {
+    // woken when a task leaves, and every second anyway: the share grows when a worker stops
+    while (this.active >= Math.max(1, this.limit()) && !signal?.aborted) {
+      await new Promise<void>((wake) => {
+        const t = setTimeout(wake, 1000);
+        this.waiting.push(() => {
+          clearTimeout(t);
+          wake();
+        });
+      });
+    }
+    this.active++;
+  }
+
+  private leave(): void {
+    this.active--;
+    for (const wake of this.waiting.splice(0)) wake();
+  }
+
   /** Level 2: hash one batch of raw rows in the hashing pool; the buffer is transferred, not copied. */
   hashBatch(input: BatchInput, signal?: AbortSignal): Promise<BatchResult> {
     this.hashers ??= makePool(this.options);
@@ -58,10 +86,13 @@ export class HashPool {
    * there), so refinement uses every core instead of the activity's main thread.
    */
   async compare(task: CompareTask, signal?: AbortSignal): Promise<{ records: DiffRecord[]; rowsRefetched: { source: number; target: number }; widened: number }> {
+    await this.enter(signal);
     try {
       return await this.pool.run(task, { name: 'compare', signal });
     } catch (err) {
       throw unwrapThreadError(err);
+    } finally {
+      this.leave();
     }
   }
 
@@ -76,6 +107,15 @@ export class HashPool {
    * its work re-dispatched from the last checkpoint; a second hang is a ResourceExhausted.
    */
   async digest(task: DigestTask, onProgress: (cp: DigestCheckpoint) => void, signal?: AbortSignal): Promise<DigestResult> {
+    await this.enter(signal);
+    try {
+      return await this.digestEntered(task, onProgress, signal);
+    } finally {
+      this.leave();
+    }
+  }
+
+  private async digestEntered(task: DigestTask, onProgress: (cp: DigestCheckpoint) => void, signal?: AbortSignal): Promise<DigestResult> {
     let checkpoint = task.checkpoint;
     for (let hangs = 0; ; hangs++) {
       const { port1, port2 } = new MessageChannel();

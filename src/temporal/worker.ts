@@ -9,6 +9,7 @@ import { HashPool } from '../digest/pool';
 import { createWorkerMetrics, METRIC_BUCKET_OVERRIDES } from '../report/metrics';
 import { maskKeyFromEnv } from '../policy/mask';
 import { measureThreadOverhead, planBudget, type Budget } from '../policy/budget';
+import { HostPeers } from '../policy/host';
 import { taskQueueFor, DEFAULT_REGION } from './names';
 import { workflowTaskQueue } from './queue';
 import { connectOptions, type TemporalTarget } from './client';
@@ -64,6 +65,13 @@ export async function createWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   const threads = cfg.threads ?? budget.threads;
   const heapMb = cfg.threadHeapMb ?? budget.heapMb;
   const pool = threads > 0 ? new HashPool({ threads, heapMb }) : undefined;
+  // a pool sized for the whole machine shares it with the other workers there (an explicit
+  // --threads is the user's own split): threads / live workers tasks at once
+  const peers = pool && cfg.threads === undefined ? new HostPeers() : undefined;
+  if (pool && peers) {
+    peers.register();
+    pool.limit = () => Math.max(1, Math.floor(threads / peers.count()));
+  }
   const connection = await NativeConnection.connect(connectOptions(cfg));
   const metrics = cfg.metricsPort !== undefined ? createWorkerMetrics() : undefined;
   // fetches sized from the budget: a tenth of a thread's heap for one batch of rows held as JS strings (~3x their bytes)
@@ -90,7 +98,8 @@ export async function createWorker(cfg: WorkerConfig): Promise<RunningWorker> {
     workers.push(await Worker.create({ ...common, taskQueue: workflowTaskQueue(), ...workflowCode() }));
     queues.push(workflowTaskQueue());
   }
-  cfg.log?.(`worker: region ${region}, queues ${queues.join(', ')}, ${threads} hashing thread(s) of ${heapMb} MiB heap (budget ${Math.round(budget.available / 2 ** 20)} MiB)`);
+  const sharing = peers ? `; ${peers.count()} worker(s) on this machine share its cores` : '';
+  cfg.log?.(`worker: region ${region}, queues ${queues.join(', ')}, ${threads} hashing thread(s) of ${heapMb} MiB heap (budget ${Math.round(budget.available / 2 ** 20)} MiB)${sharing}`);
   return {
     budget: { ...budget, threads, heapMb },
     taskQueues: queues,
@@ -98,11 +107,14 @@ export async function createWorker(cfg: WorkerConfig): Promise<RunningWorker> {
       try {
         await Promise.all(workers.map((w) => w.run()));
       } finally {
+        peers?.unregister();
         metrics?.stop();
         await pool?.close();
         await connection.close();
       }
     },
-    shutdown: () => workers.forEach((w) => w.shutdown()),
+    // the SDK's runtime shuts its workers down on SIGINT/SIGTERM itself: a second shutdown()
+    // would throw (IllegalStateError: DRAINING) and end the process before run() cleans up
+    shutdown: () => workers.forEach((w) => w.getState() === 'RUNNING' && w.shutdown()),
   };
 }

@@ -101,7 +101,10 @@ describe('durability: the worker process is SIGKILLed mid-run', () => {
     const out = join(OUT, 'kill-cp.jsonl');
     // only this test's workers poll the region's queue
     for (const w of workers.splice(0)) await stopProcess(w);
-    const a = await startWorker(['--region', REGION, '--no-workflows'], env);
+    // --threads 2: both sides' scans at once, however many test workers share this machine
+    // (a default pool would take its share, src/policy/host.ts, and run them one after the
+    // other, each then too quick to heartbeat a checkpoint)
+    const a = await startWorker(['--region', REGION, '--no-workflows', '--threads', '2'], env);
     workers.push(a);
     // the SDK sends an activity's heartbeats at most every 0.8 × its heartbeat timeout: with
     // the default 20 s a fast machine finishes the scan before any checkpoint reaches the server

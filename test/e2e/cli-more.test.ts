@@ -1,6 +1,7 @@
 // The rest of the CLI surface end to end: plan, baseline + drift halt, --where, --help for
 // every command, status/report, resume-from.
 import { existsSync, readFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoPair, MY_URL, myExec, PG_URL, sortRecords, type SamplePair } from '../../scripts/fixtures';
@@ -38,9 +39,15 @@ describe('CLI surface', () => {
     const own = await startWorker([], { MALLOC_TRIM_THRESHOLD_: '262144' });
     try {
       expect(environ(own.pid!)).toContain('MALLOC_TRIM_THRESHOLD_=262144');
+      // and it found the first worker registered on this machine (src/policy/host.ts)
+      expect(Number(/(\d+) worker\(s\) on this machine share its cores/.exec(own.output())?.[1])).toBeGreaterThanOrEqual(2);
     } finally {
       await stopProcess(own);
     }
+    // SIGTERM is a clean stop: exit 0 (the SDK's runtime had already begun the shutdown), and
+    // the worker left the machine's registry
+    expect(own.exitCode).toBe(0);
+    expect(existsSync(join(tmpdir(), `parity-workers-${process.getuid?.() ?? 'user'}`, String(own.pid)))).toBe(false);
   });
 
   it('plan prints partitions, estimates and mode without hashing', async () => {
