@@ -1,6 +1,6 @@
 // docker-compose.yml cannot run here (no Docker engine), so check what can be checked:
 // it parses, names the services the README promises, and bounds the workers' memory.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +12,15 @@ describe('docker-compose.yml', () => {
     expect(doc.services.mysql.image).toMatch(/^mysql:8/);
     expect(doc.services.temporal.ports).toContain('8233:8233');
     for (const sa of ['ParityTable', 'ParitySource', 'ParityTarget', 'ParityStatus']) expect(doc.services.temporal.command.join(' ')).toContain(sa);
+  });
+  it("the image's entrypoint is the parity launcher, executable, as npx runs it", () => {
+    const docker = readFileSync(resolve(__dirname, '../../Dockerfile'), 'utf8');
+    const entry = JSON.parse(/^ENTRYPOINT (.*)$/m.exec(docker)?.[1] ?? '[]') as string[];
+    expect(entry).toEqual(['/app/bin/parity']);
+    const pkg = JSON.parse(readFileSync(resolve(__dirname, '../../package.json'), 'utf8'));
+    expect(pkg.bin.parity).toBe('bin/parity');
+    expect(statSync(resolve(__dirname, '../../bin/parity')).mode & 0o111).toBe(0o111);
+    expect(readFileSync(resolve(__dirname, '../../bin/parity'), 'utf8')).toMatch(/^#!\/bin\/sh\n[\s\S]*\nexec node /);
   });
   it('gives every worker a memory limit and a matching --memory-budget below it', () => {
     for (const w of ['worker-1', 'worker-2']) {
