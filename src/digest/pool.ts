@@ -48,31 +48,44 @@ export class HashPool {
   }
 
   /**
-   * Pool tasks (partitions, refinement batches) run at once, read at each start: all the
-   * threads take, unless the worker shares the machine with others (the worker sets it
-   * from src/policy/host.ts). Tasks past it wait here, before their hang watchdog starts.
+   * Pool tasks (partitions, refinement batches) this worker may run at once, read at each
+   * start: all the threads take, unless the worker shares the machine with others (the
+   * worker sets it from src/policy/host.ts, with onActive and recheckMs). At least one
+   * always runs. Tasks past it wait here, before their hang watchdog starts.
    */
   limit: () => number = () => Infinity;
+  /** told the number of running pool tasks whenever it changes */
+  onActive?: (n: number) => void;
+  /** how often a waiting task re-reads the limit (it also wakes when a task here ends) */
+  recheckMs = 1000;
   private active = 0;
   private readonly waiting: (() => void)[] = [];
 
   private async enter(signal?: AbortSignal): Promise<void> {
-    // woken when a task leaves, and every second anyway: the share grows when a worker stops
     while (this.active >= Math.max(1, this.limit()) && !signal?.aborted) {
-      await new Promise<void>((wake) => {
-        const t = setTimeout(wake, 1000);
-        this.waiting.push(() => {
+      await new Promise<void>((resolve) => {
+        const wake = () => {
           clearTimeout(t);
-          wake();
-        });
+          signal?.removeEventListener('abort', wake);
+          const i = this.waiting.indexOf(wake);
+          if (i >= 0) this.waiting.splice(i, 1);
+          resolve();
+        };
+        const t = setTimeout(wake, this.recheckMs);
+        signal?.addEventListener('abort', wake);
+        this.waiting.push(wake);
       });
     }
+    // a task cancelled while it waited never starts (nor counts)
+    if (signal?.aborted) throw signal.reason ?? new Error('the task was aborted before it started');
     this.active++;
+    this.onActive?.(this.active);
   }
 
   private leave(): void {
     this.active--;
-    for (const wake of this.waiting.splice(0)) wake();
+    this.onActive?.(this.active);
+    for (const wake of [...this.waiting]) wake();
   }
 
   /** Level 2: hash one batch of raw rows in the hashing pool; the buffer is transferred, not copied. */

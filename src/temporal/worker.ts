@@ -66,11 +66,14 @@ export async function createWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   const heapMb = cfg.threadHeapMb ?? budget.heapMb;
   const pool = threads > 0 ? new HashPool({ threads, heapMb }) : undefined;
   // a pool sized for the whole machine shares it with the other workers there (an explicit
-  // --threads is the user's own split): threads / live workers tasks at once
+  // --threads is the user's own split): a task starts while fewer than `threads` run
+  // machine-wide, so a worker with queued partitions takes the cores another leaves idle
   const peers = pool && cfg.threads === undefined ? new HostPeers() : undefined;
   if (pool && peers) {
     peers.register();
-    pool.limit = () => Math.max(1, Math.floor(threads / peers.count()));
+    pool.onActive = (n) => peers.setRunning(n);
+    pool.recheckMs = 50;
+    pool.limit = () => threads - peers.othersRunning();
   }
   const connection = await NativeConnection.connect(connectOptions(cfg));
   const metrics = cfg.metricsPort !== undefined ? createWorkerMetrics() : undefined;
