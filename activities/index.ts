@@ -17,6 +17,7 @@ import { pushdownPartition } from '../src/pushdown';
 import type { HashPool } from '../src/digest/pool';
 import type { Engine } from '../src/engines/engine';
 import { openEngine } from '../src/engines/open';
+import { keyColumns } from '../src/engines/sql';
 import { classifyError as classifyPg } from '../src/engines/postgres/errors';
 import { classifyError as classifyMysql } from '../src/engines/mysql/errors';
 import { BadConfig, NON_RETRYABLE_TYPES, ParityError } from '../src/errors';
@@ -253,8 +254,9 @@ export function createActivities(deps: WorkerDeps) {
     async introspect(input: { conn: ConnInput; table: string }): Promise<TableSchema> {
       return withEngine(input.conn, `introspect ${input.table}`, async (e) => {
         const schema = await e.introspect(input.table);
-        const key = schema.primaryKey.length === 1 ? schema.columns.find((c) => c.name === schema.primaryKey[0]) : undefined;
-        if (key?.family !== 'int') return schema;
+        // the key lookup the engines' scans use (intKeyExtent reads the same column)
+        const key = keyColumns(schema);
+        if (key.length !== 1 || key[0].family !== 'int') return schema;
         const keyExtent = await e.intKeyExtent(schema);
         return keyExtent ? { ...schema, keyExtent } : schema;
       });

@@ -88,6 +88,16 @@ export class HashPool {
     for (const wake of [...this.waiting]) wake();
   }
 
+  /** run, counted against the limit (after waiting for it) */
+  private async gated<T>(signal: AbortSignal | undefined, run: () => Promise<T>): Promise<T> {
+    await this.enter(signal);
+    try {
+      return await run();
+    } finally {
+      this.leave();
+    }
+  }
+
   /** Level 2: hash one batch of raw rows in the hashing pool; the buffer is transferred, not copied. */
   hashBatch(input: BatchInput, signal?: AbortSignal): Promise<BatchResult> {
     this.hashers ??= makePool(this.options);
@@ -98,15 +108,14 @@ export class HashPool {
    * Refinement of one batch of key ranges in a pool thread (both sides read and compared
    * there), so refinement uses every core instead of the activity's main thread.
    */
-  async compare(task: CompareTask, signal?: AbortSignal): Promise<{ records: DiffRecord[]; rowsRefetched: { source: number; target: number }; widened: number }> {
-    await this.enter(signal);
-    try {
-      return await this.pool.run(task, { name: 'compare', signal });
-    } catch (err) {
-      throw unwrapThreadError(err);
-    } finally {
-      this.leave();
-    }
+  compare(task: CompareTask, signal?: AbortSignal): Promise<{ records: DiffRecord[]; rowsRefetched: { source: number; target: number }; widened: number }> {
+    return this.gated(signal, async () => {
+      try {
+        return await this.pool.run(task, { name: 'compare', signal });
+      } catch (err) {
+        throw unwrapThreadError(err);
+      }
+    });
   }
 
   /** batches in flight per Level 2 stream: enough to keep every hasher busy, no more */
@@ -119,13 +128,8 @@ export class HashPool {
    * max(floor, 3 × its slowest recent checkpoint interval) is hung: it is terminated and
    * its work re-dispatched from the last checkpoint; a second hang is a ResourceExhausted.
    */
-  async digest(task: DigestTask, onProgress: (cp: DigestCheckpoint) => void, signal?: AbortSignal): Promise<DigestResult> {
-    await this.enter(signal);
-    try {
-      return await this.digestEntered(task, onProgress, signal);
-    } finally {
-      this.leave();
-    }
+  digest(task: DigestTask, onProgress: (cp: DigestCheckpoint) => void, signal?: AbortSignal): Promise<DigestResult> {
+    return this.gated(signal, () => this.digestEntered(task, onProgress, signal));
   }
 
   private async digestEntered(task: DigestTask, onProgress: (cp: DigestCheckpoint) => void, signal?: AbortSignal): Promise<DigestResult> {

@@ -29,7 +29,8 @@ function alive(pid: number, started: string | undefined): boolean {
     if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
   // where /proc tells, the pid must still be the process that registered
-  return started === undefined || startTime(pid) === undefined || startTime(pid) === started;
+  const now = started === undefined ? undefined : startTime(pid);
+  return now === undefined || now === started;
 }
 
 export class HostPeers {
