@@ -36,7 +36,7 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 function temporalOptions(cmd: Command): Command {
   return cmd
     .option('--temporal <host:port>', 'Temporal frontend (default: PARITY_TEMPORAL_ADDRESS or 127.0.0.1:7233)')
-    .option('--namespace <ns>', 'Temporal namespace', 'default')
+    .option('--namespace <ns>', 'Temporal namespace (default: PARITY_NAMESPACE or default)')
     .option('--tls-cert <file>', 'mTLS client certificate (Temporal Cloud)')
     .option('--tls-key <file>', 'mTLS client key')
     .option('--tls-ca <file>', 'CA certificate of the Temporal server')

@@ -11,6 +11,7 @@ import { maskKeyFromEnv } from '../policy/mask';
 import { measureThreadOverhead, planBudget, type Budget } from '../policy/budget';
 import { HostPeers } from '../policy/host';
 import { taskQueueFor, DEFAULT_REGION } from './names';
+import { requireSearchAttributes } from './search-attributes';
 import { workflowTaskQueue } from './queue';
 import { connectOptions, type TemporalTarget } from './client';
 
@@ -84,7 +85,12 @@ export async function createWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   // otherwise grows the heap by 100+ MiB before V8 collects it (bench/README.md, finding 6)
   const governor = makeGovernor(cfg.memoryBudget ? budget.available * 0.8 : process.memoryUsage.rss() + 128 * 2 ** 20);
   const activities = createActivities({ region, pool, maskKey: maskKeyFromEnv(), metrics, maxFetchRows, governor });
-  const common: Partial<WorkerOptions> = { connection, namespace: cfg.namespace ?? process.env.PARITY_NAMESPACE ?? 'default', ...(cfg.identity ? { identity: cfg.identity } : {}) };
+  const namespace = cfg.namespace ?? process.env.PARITY_NAMESPACE ?? 'default';
+  await requireSearchAttributes(connection.operatorService, namespace).catch(async (err) => {
+    await connection.close();
+    throw err;
+  });
+  const common: Partial<WorkerOptions> = { connection, namespace, ...(cfg.identity ? { identity: cfg.identity } : {}) };
   const workers: Worker[] = [];
   const queues: string[] = [];
   workers.push(

@@ -1,10 +1,13 @@
 // The rest of the CLI surface end to end: plan, baseline + drift halt, --where, --help for
 // every command, status/report, resume-from.
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDemoPair, MY_URL, myExec, PG_URL, sortRecords, type SamplePair } from '../../scripts/fixtures';
+import { registerSearchAttributes } from '../../src/temporal/search-attributes';
 import { ROOT, runCli, startWorker, stopProcess } from '../helpers/cli';
 
 const OUT = join(ROOT, 'test-output', 'e2e-more');
@@ -109,6 +112,48 @@ describe('CLI surface', () => {
     const missing = await runCli(['status', 'parity/no-such-run', '--json']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/no workflow with id "parity\/no-such-run"/);
+  });
+
+  // README: PARITY_NAMESPACE is the namespace of workers and runs; --namespace wins over it.
+  // (--namespace used to default to "default" and so silently overrode the variable.) A
+  // namespace without Parity's search attributes used to hang every run (the server rejects
+  // each workflow task): worker and run now refuse it with the command that registers them.
+  it('PARITY_NAMESPACE puts workers and runs in that namespace, --namespace overrides it, and a namespace without the search attributes is refused', async () => {
+    const ns = `parity-test-${randomBytes(3).toString('hex')}`;
+    const connection = await Connection.connect({ address: inject('temporalAddress') });
+    try {
+      await connection.workflowService.registerNamespace({ namespace: ns, workflowExecutionRetentionPeriod: { seconds: 86_400 as never } });
+      // the frontend learns a new namespace within its cache refresh
+      for (let i = 0; !(await connection.workflowService.describeNamespace({ namespace: ns }).then(() => true, () => false)); i++) {
+        if (i > 100) throw new Error(`namespace ${ns} not visible after 20 s`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const env = { PARITY_NAMESPACE: ns };
+      const refusedRun = await runCli(['run', '--source', PG_URL, '--target', MY_URL, '--table', T, '--json'], { env, timeoutMs: 30_000 });
+      expect(refusedRun.code).toBe(2);
+      expect(refusedRun.stderr).toMatch(new RegExp(`namespace "${ns}" lacks the search attribute\\(s\\) ParityTable, ParitySource, ParityTarget, ParityStatus`));
+      expect(refusedRun.stderr).toContain(`temporal operator search-attribute create --namespace ${ns} --name ParityTable --type Keyword`);
+      await expect(startWorker([], env)).rejects.toThrow(/lacks the search attribute/);
+
+      await registerSearchAttributes(connection.operatorService, ns);
+      const own = await startWorker([], env);
+      try {
+        const r = await runCli(['run', '--source', PG_URL, '--target', MY_URL, '--table', T, '--run-id', 'more-ns', '--json'], { env, timeoutMs: 60_000 });
+        expect(r.code, r.stderr).toBe(1);
+        const inNs = await new Client({ connection, namespace: ns }).workflow.getHandle('parity/more-ns').describe();
+        expect(inNs.status.name).toBe('COMPLETED');
+        await expect(new Client({ connection }).workflow.getHandle('parity/more-ns').describe()).rejects.toThrow(/not found/i);
+        // the flag wins over the variable, both ways
+        expect((await runCli(['status', 'parity/more-ns', '--json', '--namespace', ns])).code).toBe(1);
+        const wrong = await runCli(['status', 'parity/more-ns', '--json', '--namespace', 'default'], { env });
+        expect(wrong.code).toBe(2);
+        expect(wrong.stderr).toMatch(/no workflow with id "parity\/more-ns"/);
+      } finally {
+        await stopProcess(own);
+      }
+    } finally {
+      await connection.close();
+    }
   });
 
   it('--resume-from reuses every completed partition of an earlier run (no rows read) and gives the same manifest', async () => {

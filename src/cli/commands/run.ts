@@ -11,6 +11,7 @@ import { BadConfig } from '../../errors';
 import { readTableFile } from '../../report/store';
 import { runWorkflowId, tableWorkflowId } from '../../temporal/names';
 import { workflowTaskQueue } from '../../temporal/queue';
+import { requireSearchAttributes } from '../../temporal/search-attributes';
 import type { RunSummary } from '../../../workflows/types';
 import { ensureWorker, reachTemporal, serveIfUnserved, stderr, type GlobalOptions } from '../context';
 import { followProgress } from '../progress';
@@ -98,6 +99,7 @@ function buildSpecOnly(o: RunOptions): RunSpec {
 export async function runCommand(o: RunOptions): Promise<number> {
   const spec = buildSpec(o);
   const { client, uiUrl } = await reachTemporal(o, { startLocal: true });
+  await requireSearchAttributes(client.connection.operatorService, client.options.namespace);
   const regions = [...new Set(Object.values(spec.connections).map((c) => c.region))];
   const worker = o.detach ? undefined : await ensureWorker(client, o, regions);
   const workflowId = runWorkflowId(spec.runId!);
@@ -112,7 +114,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
     else process.stdout.write(`${workflowId}\n`);
     return 0;
   }
-  if (!o.json) stderr(`started ${workflowId}${uiUrl ? `  (Web UI: ${uiUrl}/namespaces/default/workflows/${encodeURIComponent(workflowId)})` : ''}`);
+  if (!o.json) stderr(`started ${workflowId}${uiUrl ? `  (Web UI: ${uiUrl}/namespaces/${encodeURIComponent(client.options.namespace)}/workflows/${encodeURIComponent(workflowId)})` : ''}`);
   // pollers were seen, so no worker was started here; make sure one of them is alive
   const watch = !worker && regions.every((r) => r === 'local') ? serveIfUnserved(client, o, workflowId) : undefined;
   const outcome = await waitWithInterrupt(client, handle, spec, !o.json).finally(() => watch?.stop());
