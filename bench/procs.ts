@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { registerSearchAttributes } from '../src/temporal/search-attributes';
 
 export const ROOT = resolve(__dirname, '../..');
 /** the `parity` command (package.json bin): a shell launcher that sets the allocator up and execs node */
@@ -171,15 +172,41 @@ async function runIdsOf(client: Client, workflowId: string): Promise<(string | u
   return runIds.length ? runIds : [undefined];
 }
 
+/** A namespace on the dev server with Parity's search attributes (registered if new; waits until the frontend knows it). */
+export async function ensureNamespace(address: string, namespace: string): Promise<string> {
+  const connection = await Connection.connect({ address });
+  try {
+    const svc = connection.workflowService;
+    try {
+      await svc.registerNamespace({ namespace, workflowExecutionRetentionPeriod: { seconds: 86_400 as never } });
+    } catch (e) {
+      if ((e as { code?: number }).code !== 6) throw e; // 6 = ALREADY_EXISTS
+    }
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        await svc.describeNamespace({ namespace });
+        await registerSearchAttributes(connection.operatorService, namespace);
+        return namespace;
+      } catch (e) {
+        if (Date.now() > deadline) throw e;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
 /**
  * Where a table workflow's time went, from its history (every run of the chain, in case it
  * continued as new): per activity type, how many, over what span, and who ran them.
  */
-export async function historyBreakdown(address: string, workflowId: string): Promise<HistoryBreakdown> {
+export async function historyBreakdown(address: string, workflowId: string, namespace = 'default'): Promise<HistoryBreakdown> {
   // a 5M-row run's history passes gRPC's default 4 MB per message
   const connection = await Connection.connect({ address, channelArgs: { 'grpc.max_receive_message_length': 128 * 2 ** 20 } });
   try {
-    const client = new Client({ connection });
+    const client = new Client({ connection, namespace });
     const runIds = await runIdsOf(client, workflowId);
     const activities: Record<string, ActivityStats & { first: number; last: number }> = {};
     let first = Infinity, last = -Infinity;
@@ -233,10 +260,10 @@ export async function historyBreakdown(address: string, workflowId: string): Pro
  * A run's events in seconds from the CLI's spawn: the workflows' history events (activities
  * by type, workflow tasks, child workflows) and the CLI's exit, in time order.
  */
-export async function timeline(address: string, workflowIds: string[], run: CliRun): Promise<string[]> {
+export async function timeline(address: string, workflowIds: string[], run: CliRun, namespace = 'default'): Promise<string[]> {
   const connection = await Connection.connect({ address, channelArgs: { 'grpc.max_receive_message_length': 128 * 2 ** 20 } });
   try {
-    const client = new Client({ connection });
+    const client = new Client({ connection, namespace });
     const rows: [number, string][] = [[0, 'CLI spawned'], [(run.exitedAt - run.spawnedAt) / 1000, 'CLI exited']];
     for (const id of workflowIds.filter(Boolean)) {
       const name = id.split('/').length > 2 ? 'table' : 'run  ';
