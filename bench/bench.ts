@@ -10,7 +10,7 @@ import { startServer, type RunningServer } from '../src/temporal/server';
 import { MY_URL, PG_URL, sortRecords } from '../scripts/fixtures';
 import { columnsOf, describePlan, dropPair, ensurePair, expectedManifest, type Direction, type PairSpec, type Plan } from './data';
 import { measureChecksums, measureFloor, type Checksums, type Floor } from './floor';
-import { ensureNamespace, freePort, historyBreakdown, runCli, startWorker, timeline, type HistoryBreakdown, type WorkerProc } from './procs';
+import { cpuSeconds, ensureNamespace, freePort, historyBreakdown, pidsNamed, runCli, startWorker, timeline, type HistoryBreakdown, type WorkerProc } from './procs';
 import { formatSummary, summarizeProfile } from './cpuprofile';
 
 const EXTRACT = ['--mode', 'extract'];
@@ -32,6 +32,8 @@ interface Options {
   runArgs: string[];
   /** extra arguments for every `parity worker` the bench starts */
   workerArgs: string[];
+  /** warm fresh workers with full-size runs of the measured pair (--small-warmup: only the 20k-row run) */
+  warmFull: boolean;
 }
 
 const HELP = `npm run bench -- [options]
@@ -42,6 +44,8 @@ const HELP = `npm run bench -- [options]
   --profile          also profile the extract path (worker and pool threads under --cpu-prof)
   --repeat N         time each configuration N times, each run paired with its own floor (or checksum)
                      measured just before it; the median ratio is kept (a drifting machine)
+  --small-warmup     warm each configuration's fresh workers with the 20k-row run only, not also with
+                     full-size runs of the measured pair (one per worker process; not timed)
   --timeline         print each run's events (CLI spawn and exit, run and table workflow history) in seconds from spawn
   --fresh            rebuild the bench tables even when a matching pair exists
   --drop             drop the bench tables at the end (default: keep them for the next run)
@@ -50,7 +54,7 @@ const HELP = `npm run bench -- [options]
   -- ARGS            extra arguments for every \`parity run\` (e.g. -- --concurrency 4)`;
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { rows: [1_000_000], json: false, fresh: false, drop: false, configs: [...CONFIGS], profile: false, dir: join(tmpdir(), 'parity-bench'), runArgs: [], workerArgs: [] };
+  const o: Options = { rows: [1_000_000], json: false, fresh: false, drop: false, configs: [...CONFIGS], profile: false, dir: join(tmpdir(), 'parity-bench'), runArgs: [], workerArgs: [], warmFull: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -69,6 +73,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--drop') o.drop = true;
     else if (a === '--profile') o.profile = true;
     else if (a === '--timeline') o.timeline = true;
+    else if (a === '--small-warmup') o.warmFull = false;
     else if (a === '--repeat') o.repeat = count(next());
     else if (a === '--dir') o.dir = next();
     else if (a === '--worker-args') o.workerArgs = next().split(/\s+/).filter(Boolean);
@@ -105,7 +110,7 @@ interface Measured {
   /** --repeat: every repetition's ratio to its own paired denominator (the median one is reported) */
   ratios?: number[];
   /** 2 workers: the interleaved one-worker runs and each pair's ratio (2 workers / 1 worker) */
-  versusOne?: { one: number[]; two: number[]; ratios: number[] };
+  versusOne?: { one: number[]; two: number[]; ratios: number[]; cpu?: { one: CpuUse[]; two: CpuUse[] } };
   exitCode?: number;
   breakdown?: HistoryBreakdown;
 }
@@ -117,6 +122,8 @@ interface Ctx {
   resultsDir: string;
   warm: { spec: PairSpec; plan: Plan };
   coldWorkerSeconds?: number;
+  /** the first full-size run of each size on a fresh worker (a warm-up, not in the figures) */
+  firstRun: Record<number, { seconds: number; config: string }>;
 }
 
 function readManifest(file: string): DiffRecord[] {
@@ -161,6 +168,25 @@ function withoutColumns(records: DiffRecord[], exclude: string[]): DiffRecord[] 
     .filter((r) => r.kind !== 'changed' || r.columns.length > 0);
 }
 
+/** CPU seconds a run took: the worker processes measured, the database servers, the Temporal server. */
+interface CpuUse { workers: number; workersSystem: number; databases: number; temporal: number }
+
+/** Starts counting CPU; the returned function gives what was used since. */
+function cpuMeter(workerPids: number[], temporalPid: number): () => CpuUse {
+  const snap = () => {
+    const db = new Map(pidsNamed(['postgres', 'mariadbd', 'mysqld']).map((p) => [p, cpuSeconds(p)]));
+    return { workers: workerPids.reduce((a, p) => a + cpuSeconds(p), 0), workersSystem: workerPids.reduce((a, p) => a + cpuSeconds(p, 'system'), 0), db, temporal: cpuSeconds(temporalPid) };
+  };
+  const a = snap();
+  return () => {
+    const b = snap();
+    // a backend started during the run counts from zero; one that ended is lost (pooled sessions stay)
+    let databases = 0;
+    for (const [p, t] of b.db) databases += t - (a.db.get(p) ?? 0);
+    return { workers: b.workers - a.workers, workersSystem: b.workersSystem - a.workersSystem, databases, temporal: b.temporal - a.temporal };
+  };
+}
+
 const namespaceOf = (ctx: Ctx): string => ctx.env.PARITY_NAMESPACE ?? 'default';
 
 /** One `parity run`, timed, with its manifest checked against the expected one. */
@@ -199,15 +225,42 @@ async function measuredRun(ctx: Ctx, spec: PairSpec, plan: Plan, dir: Direction,
   };
 }
 
-/** Fresh worker(s) for one configuration, warmed by a small run, so the peak RSS is this run's. */
-async function withWorkers<T>(ctx: Ctx, n: number, args: string[], fn: (ws: WorkerProc[], warm: Partial<Measured>) => Promise<T>, nodeArgs: string[] = [], runExtra: string[] = [], exclude: string[] = []): Promise<T> {
+interface WorkerSet {
+  /** worker processes (1) */
+  count?: number;
+  /** `parity worker` arguments */
+  args?: string[];
+  /** node flags (--cpu-prof) */
+  nodeArgs?: string[];
+  /** the measured runs' extra `parity run` arguments and left-out columns (the warm-up uses them too) */
+  runExtra?: string[];
+  exclude?: string[];
+  /** full-size warm-up runs of the measured pair, after the small one */
+  warmWith?: { spec: PairSpec; plan: Plan; runs: number };
+}
+
+/**
+ * Fresh worker(s) for one configuration, so the peak RSS is this configuration's, warmed as
+ * a long-lived worker is: a small run (which also tells whether a mode is available), then
+ * full-size runs of the measured pair. A 20k-row run alone left the first 1M run paying
+ * ~0.9 s of CPU for V8's optimizing compiler (finding 39); with 2 workers each process
+ * needs its own warming, so that set gets one full run per process.
+ */
+async function withWorkers<T>(ctx: Ctx, set: WorkerSet, fn: (ws: WorkerProc[], warm: Partial<Measured>) => Promise<T>): Promise<T> {
   const ws: WorkerProc[] = [];
+  const { runExtra = [], exclude = [] } = set;
   try {
-    for (let i = 0; i < n; i++) ws.push(await startWorker(ctx.env, [...args, ...ctx.o.workerArgs], nodeArgs));
+    for (let i = 0; i < (set.count ?? 1); i++) ws.push(await startWorker(ctx.env, [...(set.args ?? []), ...ctx.o.workerArgs], set.nodeArgs ?? []));
     ctx.coldWorkerSeconds ??= ws[0].startSeconds;
-    // the warm-up uses the measured run's options: it also tells whether a mode is available
     const warm = await measuredRun(ctx, ctx.warm.spec, ctx.warm.plan, 'pg2my', 'warmup', runExtra, exclude);
     if (!warm.m.exact) log(`warm-up run not exact: ${warm.m.mismatch?.join('; ')}`);
+    else if (set.warmWith && ctx.o.warmFull) {
+      for (let i = 0; i < set.warmWith.runs; i++) {
+        const { m } = await measuredRun(ctx, set.warmWith.spec, set.warmWith.plan, 'pg2my', 'warmup-full', runExtra, exclude);
+        if (!m.exact) log(`full-size warm-up run not exact: ${m.mismatch?.join('; ')}`);
+        if (i === 0 && m.seconds !== undefined) ctx.firstRun[set.warmWith.spec.rows] ??= { seconds: m.seconds, config: runExtra.join(' ') };
+      }
+    }
     return await fn(ws, warm.m);
   } finally {
     for (const w of ws) await w.stop();
@@ -246,32 +299,34 @@ async function runConfig(ctx: Ctx, name: ConfigName, spec: PairSpec, plan: Plan,
     case 'pg2my':
     case 'my2pg': {
       const dir: Direction = name;
-      return withWorkers(ctx, 1, [], async ([w]) => {
+      return withWorkers(ctx, { runExtra: EXTRACT, warmWith: { spec, plan, runs: 1 } }, async ([w]) => {
         const m = await measured(dir, name, ['--mode', 'extract']);
         return { ...base, ...m, config: `extract ${dir === 'pg2my' ? 'PG→MariaDB' : 'MariaDB→PG'}`, peakRssMb: w.peakRssMb() };
-      }, [], EXTRACT);
+      });
     }
     case 'budget384':
-      return withWorkers(ctx, 1, ['--memory-budget', '384MiB'], async ([w]) => {
+      return withWorkers(ctx, { args: ['--memory-budget', '384MiB'], runExtra: EXTRACT, warmWith: { spec, plan, runs: 1 } }, async ([w]) => {
         const m = await measured('pg2my', name, ['--mode', 'extract']);
         return { ...base, ...m, config: 'extract PG→MariaDB, --memory-budget 384MiB', peakRssMb: w.peakRssMb() };
-      }, [], EXTRACT);
+      });
     case 'workers2': {
       // 1 worker and 2 workers take turns (1 2, 2 1, 1 2, ...), each set on its own namespace so
       // neither can run the other's work: whatever the shared machine does to one run it does
       // to its pair. The verdict is the median of the pairs' ratios.
       const one: Ctx = { ...ctx, env: { ...ctx.env, PARITY_NAMESPACE: await ensureNamespace(ctx.server.address, 'parity-bench-one-worker') } };
-      return withWorkers(one, 1, [], () => withWorkers(ctx, 2, [], async (ws) => {
+      return withWorkers(one, { runExtra: EXTRACT, warmWith: { spec, plan, runs: 1 } }, ([oneWorker]) => withWorkers(ctx, { count: 2, runExtra: EXTRACT, warmWith: { spec, plan, runs: 2 } }, async (ws) => {
         const floorSeconds = await floorNow();
-        const n = Math.max(3, ctx.o.repeat ?? 3);
+        const n = Math.max(5, ctx.o.repeat ?? 5);
         const runs: { c: Ctx; label: string; m: Partial<Measured> }[] = [];
-        const v = { one: [] as number[], two: [] as number[], ratios: [] as number[] };
+        const v = { one: [] as number[], two: [] as number[], ratios: [] as number[], cpu: { one: [] as CpuUse[], two: [] as CpuUse[] } };
         for (let i = 0; i < n; i++) {
           const pair: Record<string, number> = {};
           for (const [c, label] of i % 2 ? [[ctx, name], [one, 'one-worker']] as const : [[one, 'one-worker'], [ctx, name]] as const) {
+            const cpu = cpuMeter(c === one ? [oneWorker.pid] : ws.map((w) => w.pid), ctx.server.pid);
             const { m } = await measuredRun(c, spec, plan, 'pg2my', label, EXTRACT);
             runs.push({ c, label, m });
             pair[label] = m.seconds ?? Infinity;
+            v.cpu[c === one ? 'one' : 'two'].push(cpu());
           }
           v.one.push(pair['one-worker']);
           v.two.push(pair[name]);
@@ -291,7 +346,7 @@ async function runConfig(ctx: Ctx, name: ConfigName, spec: PairSpec, plan: Plan,
         }
         const rss = ws.map((w) => w.peakRssMb() ?? 0);
         return { ...base, ...m, floor: floorSeconds, config: 'extract PG→MariaDB, 2 worker processes', peakRssMb: Math.max(...rss), identities: ids, versusOne: v, note: `peak RSS per worker ${rss.map((x) => x.toFixed(0)).join(' + ')} MB` };
-      }, [], EXTRACT), [], EXTRACT);
+      }));
     }
     case 'pushdown':
     case 'pushdown-diff': {
@@ -308,7 +363,7 @@ async function runConfig(ctx: Ctx, name: ConfigName, spec: PairSpec, plan: Plan,
         if (m.mode !== 'pushdown') return { ...base, config, note: `n/a: --mode pushdown ran in mode "${m.mode ?? '?'}" (checked on the warm-up pair)`, vs };
         return undefined;
       };
-      return withWorkers(ctx, 1, [], async ([w], warm) => {
+      return withWorkers(ctx, { runExtra: ['--mode', 'pushdown'], exclude: PUSHDOWN_EXCLUDE, warmWith: { ...pair, runs: 1 } }, async ([w], warm) => {
         // not available (refused, or silently extract) on the small pair: no need for the big run
         const early = na(warm);
         if (early) return early;
@@ -318,7 +373,7 @@ async function runConfig(ctx: Ctx, name: ConfigName, spec: PairSpec, plan: Plan,
         const m = r.m;
         const paid = r.den === undefined ? {} : identical && vs ? { vs: { ...vs, seconds: r.den }, ratios: r.ratios } : { floor: r.den, ratios: r.ratios };
         return na(m) ?? { ...base, ...m, config, peakRssMb: w.peakRssMb(), vs: identical ? vs : undefined, ...paid };
-      }, [], ['--mode', 'pushdown'], PUSHDOWN_EXCLUDE);
+      });
     }
   }
 }
@@ -327,10 +382,10 @@ async function runConfig(ctx: Ctx, name: ConfigName, spec: PairSpec, plan: Plan,
 async function profileRun(ctx: Ctx, spec: PairSpec, plan: Plan): Promise<string> {
   const dir = join(ctx.o.dir, `profile-${Date.now()}`);
   mkdirSync(dir, { recursive: true });
-  await withWorkers(ctx, 1, [], async () => {
+  await withWorkers(ctx, { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir], runExtra: EXTRACT }, async () => {
     const { m } = await measuredRun(ctx, spec, plan, 'pg2my', 'profile', ['--mode', 'extract']);
     log(`profiled run: ${m.seconds?.toFixed(1)} s (profiling slows it), exact: ${m.exact}`);
-  }, ['--cpu-prof', '--cpu-prof-dir', dir], EXTRACT);
+  });
   const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(dir, f));
   const parts = [`profiles in ${dir} (${files.length} files: the worker's main thread and each pool thread)`];
   for (const f of files) {
@@ -401,6 +456,10 @@ function verdicts(rows: Measured[]): string[] {
         const med = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)];
         const x = med(v.ratios);
         out.push(`      2 workers vs 1, ${v.ratios.length} interleaved pairs: ${v.ratios.map((q, i) => `${v.two[i].toFixed(2)}/${v.one[i].toFixed(2)} s = ${q.toFixed(2)}x`).join(', ')}`);
+        if (v.cpu) {
+          const cpu = (xs: CpuUse[]) => `workers ${med(xs.map((c) => c.workers)).toFixed(2)} (system ${med(xs.map((c) => c.workersSystem)).toFixed(2)}), databases ${med(xs.map((c) => c.databases)).toFixed(2)}, Temporal ${med(xs.map((c) => c.temporal)).toFixed(2)}`;
+          out.push(`      CPU seconds per run (medians): 1 worker: ${cpu(v.cpu.one)}; 2 workers: ${cpu(v.cpu.two)}`);
+        }
         out.push(`${mark(x <= 1)}  2 workers @ ${r.rows.toLocaleString('en')}: median pair ${x.toFixed(2)}x one worker's time (1 worker median ${med(v.one).toFixed(2)} s, 2 workers ${med(v.two).toFixed(2)} s; target: no slower, i.e. <= 1.00x; the two share 2 cores)`);
       }
     }
@@ -446,7 +505,7 @@ async function main(): Promise<void> {
     PARITY_SEAL_KEY: randomBytes(32).toString('hex'),
     PARITY_LOG_LEVEL: process.env.PARITY_LOG_LEVEL ?? 'WARN',
   };
-  const ctx: Ctx = { o, server, env, resultsDir, warm: { spec: warmSpec, plan: warm.plan } };
+  const ctx: Ctx = { o, server, env, resultsDir, warm: { spec: warmSpec, plan: warm.plan }, firstRun: {} };
   const measured: Measured[] = [];
   const report: string[] = [];
   let profileText = '';
@@ -484,7 +543,8 @@ async function main(): Promise<void> {
   }
   lines.push(...describePlan(sizes[0].plan).map((l) => '  ' + l));
   lines.push(...report);
-  lines.push(`cold start: Temporal dev server ${serverSeconds.toFixed(1)} s, worker process ${fmt(ctx.coldWorkerSeconds, 1)} s (not in the figures below: they use a warm server and a worker warmed by a 20k-row run)`);
+  const first = Object.entries(ctx.firstRun).map(([n, r]) => `${Number(n).toLocaleString('en')} rows ${r.seconds.toFixed(1)} s (${r.config})`);
+  lines.push(`cold start: Temporal dev server ${serverSeconds.toFixed(1)} s, worker process ${fmt(ctx.coldWorkerSeconds, 1)} s${first.length ? `, first full-size run on a fresh worker: ${first.join(', ')}` : ''} (not in the figures below: they use a warm server and workers warmed by a 20k-row run${o.warmFull ? ' and full-size runs of the measured pair' : ''})`);
   lines.push('', printTable(measured), '', 'where the time went (from the table workflow history):', ...breakdowns(measured), '');
   lines.push(...verdicts(measured));
   const scale = o.rows.map((n) => measured.find((m) => m.config === 'extract PG→MariaDB' && m.rows === n));
@@ -496,7 +556,7 @@ async function main(): Promise<void> {
   const text = lines.join('\n');
   console.log(text);
   writeFileSync(join(o.dir, 'last-bench.txt'), text + '\n');
-  writeFileSync(join(o.dir, 'last-bench.json'), JSON.stringify({ at: new Date().toISOString(), options: o, serverSeconds, coldWorkerSeconds: ctx.coldWorkerSeconds, measured }, null, 2));
+  writeFileSync(join(o.dir, 'last-bench.json'), JSON.stringify({ at: new Date().toISOString(), options: o, serverSeconds, coldWorkerSeconds: ctx.coldWorkerSeconds, firstRun: ctx.firstRun, measured }, null, 2));
   log(`written to ${join(o.dir, 'last-bench.txt')} and last-bench.json`);
   const ok = measured.every((m) => m.exact !== false);
   process.exitCode = ok ? 0 : 1;

@@ -3,7 +3,7 @@
 // server the bench starts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { temporal } from '@temporalio/proto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -71,6 +71,32 @@ export async function startWorker(env: NodeJS.ProcessEnv, args: string[] = [], n
     peakRssMb: () => peakRssMb(child.pid!),
     stop: () => stopProcess(child),
   };
+}
+
+/** CPU seconds (user + system, all threads) a process has used so far; 0 once it is gone. */
+export function cpuSeconds(pid: number, which: 'user' | 'system' | 'both' = 'both'): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime, stime in clock ticks (USER_HZ = 100 on Linux)
+    return ((which === 'system' ? 0 : Number(f[11])) + (which === 'user' ? 0 : Number(f[12]))) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** The pids of processes by command name (the database servers, their backends). */
+export function pidsNamed(names: string[]): number[] {
+  const out: number[] = [];
+  for (const d of existsSync('/proc') ? readdirSync('/proc') : []) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (names.includes(readFileSync(`/proc/${d}/comm`, 'utf8').trim())) out.push(Number(d));
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return out;
 }
 
 export function peakRssMb(pid: number): number | undefined {
