@@ -194,7 +194,15 @@ Example:
 }
 
 export async function main(argv = process.argv): Promise<number> {
-  const program = buildProgram().exitOverride();
+  const program = buildProgram();
+  // every command, not only the root: commander's own exit for a bad option is 1, which
+  // here means "differences found"; bad input is 2 (exitOverride is not inherited by
+  // commands added before it is set)
+  const override = (c: Command): void => {
+    c.exitOverride();
+    c.commands.forEach(override);
+  };
+  override(program);
   try {
     await program.parseAsync(argv);
     return exitCode;

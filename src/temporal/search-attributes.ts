@@ -8,12 +8,16 @@ import { SEARCH_ATTRIBUTES } from './names';
 
 type OperatorService = temporal.api.operatorservice.v1.OperatorService;
 
-/** Parity's search attributes `namespace` lacks; undefined when the server will not say (no permission, Cloud). */
+/** Parity's search attributes `namespace` lacks; undefined when the server will not say (no permission, Cloud); BadConfig when there is no such namespace. */
 export async function missingSearchAttributes(ops: OperatorService, namespace: string): Promise<string[] | undefined> {
   let custom: Record<string, unknown>;
   try {
     custom = (await ops.listSearchAttributes({ namespace })).customAttributes ?? {};
-  } catch {
+  } catch (err) {
+    // gRPC NOT_FOUND: the namespace itself is missing (the SDK would say so in a raw status dump)
+    if ((err as { code?: number }).code === 5) {
+      throw new BadConfig(`Temporal namespace "${namespace}" does not exist on this server: create it (temporal operator namespace create --namespace ${namespace}) or choose another with --namespace or PARITY_NAMESPACE`);
+    }
     return undefined;
   }
   return Object.values(SEARCH_ATTRIBUTES).filter((n) => !(n in custom));

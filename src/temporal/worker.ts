@@ -61,6 +61,15 @@ export async function createWorker(cfg: WorkerConfig): Promise<RunningWorker> {
     });
     runtimeInstalled = true;
   }
+  // the server and the namespace first: a worker that cannot serve leaves nothing started
+  const namespace = cfg.namespace ?? process.env.PARITY_NAMESPACE ?? 'default';
+  const connection = await NativeConnection.connect(connectOptions(cfg));
+  try {
+    await requireSearchAttributes(connection.operatorService, namespace);
+  } catch (err) {
+    await connection.close();
+    throw err;
+  }
   const region = cfg.region ?? DEFAULT_REGION;
   const budget = planBudget({ budget: cfg.memoryBudget, threadOverhead: await measureThreadOverhead() });
   const threads = cfg.threads ?? budget.threads;
@@ -76,7 +85,6 @@ export async function createWorker(cfg: WorkerConfig): Promise<RunningWorker> {
     pool.recheckMs = 50;
     pool.limit = () => threads - peers.othersRunning();
   }
-  const connection = await NativeConnection.connect(connectOptions(cfg));
   const metrics = cfg.metricsPort !== undefined ? createWorkerMetrics() : undefined;
   // fetches sized from the budget: a tenth of a thread's heap for one batch of rows held as JS strings (~3x their bytes)
   const maxFetchRows = (rowBytes: number) => Math.max(50, Math.floor((heapMb * 2 ** 20) / 10 / (Math.max(64, rowBytes) * 3)));
@@ -85,27 +93,34 @@ export async function createWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   // otherwise grows the heap by 100+ MiB before V8 collects it (bench/README.md, finding 6)
   const governor = makeGovernor(cfg.memoryBudget ? budget.available * 0.8 : process.memoryUsage.rss() + 128 * 2 ** 20);
   const activities = createActivities({ region, pool, maskKey: maskKeyFromEnv(), metrics, maxFetchRows, governor });
-  const namespace = cfg.namespace ?? process.env.PARITY_NAMESPACE ?? 'default';
-  await requireSearchAttributes(connection.operatorService, namespace).catch(async (err) => {
-    await connection.close();
-    throw err;
-  });
   const common: Partial<WorkerOptions> = { connection, namespace, ...(cfg.identity ? { identity: cfg.identity } : {}) };
   const workers: Worker[] = [];
   const queues: string[] = [];
-  workers.push(
-    await Worker.create({
-      ...common,
-      taskQueue: taskQueueFor(region),
-      activities,
-      // activities wait on I/O and the pool; a few more than threads keeps both sides busy
-      maxConcurrentActivityTaskExecutions: Math.max(4, threads * 2 + 2),
-    }),
-  );
-  queues.push(taskQueueFor(region));
-  if (cfg.workflows !== false) {
-    workers.push(await Worker.create({ ...common, taskQueue: workflowTaskQueue(), ...workflowCode() }));
-    queues.push(workflowTaskQueue());
+  const release = async () => {
+    peers?.unregister();
+    metrics?.stop();
+    await pool?.close();
+    await connection.close();
+  };
+  try {
+    workers.push(
+      await Worker.create({
+        ...common,
+        taskQueue: taskQueueFor(region),
+        activities,
+        // activities wait on I/O and the pool; a few more than threads keeps both sides busy
+        maxConcurrentActivityTaskExecutions: Math.max(4, threads * 2 + 2),
+      }),
+    );
+    queues.push(taskQueueFor(region));
+    if (cfg.workflows !== false) {
+      workers.push(await Worker.create({ ...common, taskQueue: workflowTaskQueue(), ...workflowCode() }));
+      queues.push(workflowTaskQueue());
+    }
+  } catch (err) {
+    // its threads would keep an embedding process alive
+    await release();
+    throw err;
   }
   const sharing = peers ? `; ${peers.count()} worker(s) on this machine share its cores` : '';
   cfg.log?.(`worker: region ${region}, queues ${queues.join(', ')}, ${threads} hashing thread(s) of ${heapMb} MiB heap (budget ${Math.round(budget.available / 2 ** 20)} MiB)${sharing}`);
@@ -116,10 +131,7 @@ export async function createWorker(cfg: WorkerConfig): Promise<RunningWorker> {
       try {
         await Promise.all(workers.map((w) => w.run()));
       } finally {
-        peers?.unregister();
-        metrics?.stop();
-        await pool?.close();
-        await connection.close();
+        await release();
       }
     },
     // the SDK's runtime shuts its workers down on SIGINT/SIGTERM itself: a second shutdown()

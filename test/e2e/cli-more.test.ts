@@ -32,6 +32,20 @@ describe('CLI surface', () => {
     expect(r.stdout).toMatch(/Example/);
   });
 
+  // exit 1 means "differences found": a mistyped option must not look like it (commander's
+  // own exit code for it is 1, and subcommands did not inherit the override)
+  it.each([
+    [['run', '--bogus'], /unknown option '--bogus'/],
+    [['run', '--partition-rows', 'abc'], /--partition-rows must be a whole number/],
+    [['worker', '--threads', 'x'], /--threads must be a whole number/],
+    [['status'], /missing required argument 'workflow-id'/],
+    [['nosuch'], /unknown command 'nosuch'/],
+  ])('parity %j is bad input: exit 2, naming the problem', async (args, message) => {
+    const r = await runCli(args as string[]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+
   // bin/parity sets glibc's trim threshold before node starts (bench/README.md, finding 35):
   // the worker's own environment shows it, and the process is node itself (exec), so signals
   // and the pid a supervisor holds reach the worker
@@ -154,6 +168,21 @@ describe('CLI surface', () => {
     } finally {
       await connection.close();
     }
+  });
+
+  // A worker that cannot serve (here: a namespace the server does not know) fails at start
+  // with a plain message and leaves nothing running: no hashing threads, no entry in the
+  // machine's worker registry (its pool used to stay up, keeping an embedding process alive).
+  it('a worker on an unknown namespace stops at start with a clear message and leaves nothing running', async () => {
+    const { createWorker } = await import('../../src/temporal/worker');
+    const entry = join(tmpdir(), `parity-workers-${process.getuid?.() ?? 'user'}`, String(process.pid));
+    await expect(createWorker({ address: inject('temporalAddress'), namespace: 'parity-no-such-namespace' })).rejects.toThrow(/parity-no-such-namespace/);
+    expect(existsSync(entry)).toBe(false);
+    const r = await startWorker([], { PARITY_NAMESPACE: 'parity-no-such-namespace' }).then(
+      (w) => (stopProcess(w), 'started'),
+      (e: Error) => e.message,
+    );
+    expect(r).toMatch(/worker exited: parity: Temporal namespace "parity-no-such-namespace" does not exist on this server: create it/);
   });
 
   it('--resume-from reuses every completed partition of an earlier run (no rows read) and gives the same manifest', async () => {
