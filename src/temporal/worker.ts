@@ -51,12 +51,24 @@ export interface RunningWorker {
 
 let runtimeInstalled = false;
 
+/**
+ * The SDK's logger without the two warnings a Parity worker always causes: it runs one SDK
+ * Worker for activities and one for workflows, and the SDK warns at start that each does not
+ * poll the other kind (users took them for a misconfiguration).
+ */
+export class WorkerLogger extends DefaultLogger {
+  static readonly EXPECTED = new Set(['No workflows registered, not polling for workflow tasks', 'No activities registered, not polling for activity tasks']);
+  override log(level: LogLevel, message: string, meta?: Record<string, unknown>): void {
+    if (!WorkerLogger.EXPECTED.has(message)) super.log(level, message, meta);
+  }
+}
+
 export async function createWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   if (!runtimeInstalled) {
     // the SDK logs every worker state change at INFO; users want Parity's own lines
     const level = (process.env.PARITY_LOG_LEVEL ?? 'WARN').toUpperCase() as LogLevel;
     Runtime.install({
-      logger: new DefaultLogger(level),
+      logger: new WorkerLogger(level),
       ...(cfg.metricsPort !== undefined ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${cfg.metricsPort}`, histogramBucketOverrides: METRIC_BUCKET_OVERRIDES } } } } : {}),
     });
     runtimeInstalled = true;

@@ -52,6 +52,9 @@ describe('CLI surface', () => {
   it.runIf(existsSync('/proc/self/environ'))('the parity command runs node with a fixed malloc trim threshold; a value already set wins', async () => {
     const environ = (pid: number) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
     expect(readFileSync(`/proc/${worker.pid}/comm`, 'utf8').trim()).toBe('node');
+    // and its start-up output is its own line, without the SDK's by-design "not polling" warnings
+    expect(worker.output()).toMatch(/^worker: region local/);
+    expect(worker.output()).not.toMatch(/not polling for/);
     expect(environ(worker.pid!)).toContain(`MALLOC_TRIM_THRESHOLD_=${process.env.MALLOC_TRIM_THRESHOLD_ ?? '131072'}`);
     const own = await startWorker([], { MALLOC_TRIM_THRESHOLD_: '262144' });
     try {
