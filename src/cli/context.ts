@@ -1,5 +1,6 @@
 // What commands share: reaching Temporal (starting a local dev server when none answers),
 // making sure a worker polls, and formatting errors.
+import { hostname } from 'node:os';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { connectClient, temporalAddress, type TemporalTarget } from '../temporal/client';
@@ -37,10 +38,27 @@ export async function reachTemporal(o: GlobalOptions, opts: { startLocal: boolea
   }
 }
 
+/**
+ * Whether a poller's identity names a process on this machine that is gone. The SDK's
+ * default identity is `<pid>@<hostname>`; a stopped worker's poller stays listed for about
+ * a minute, and without this a run started right after stopping the only local worker
+ * waited 10 s for serveIfUnserved. A custom identity, or another host's, is taken as alive.
+ */
+export function deadLocalPoller(identity: string | null | undefined, host = hostname()): boolean {
+  const m = /^(\d+)@(.+)$/.exec(identity ?? '');
+  if (!m || m[2] !== host) return false;
+  try {
+    process.kill(Number(m[1]), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 async function hasPollers(client: Client, queue: string, type: temporal.api.enums.v1.TaskQueueType): Promise<boolean> {
   const r = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: queue }, taskQueueType: type });
   const recent = Date.now() - 70_000;
-  return (r.pollers ?? []).some((p) => !p.lastAccessTime?.seconds || Number(p.lastAccessTime.seconds) * 1000 > recent);
+  return (r.pollers ?? []).some((p) => (!p.lastAccessTime?.seconds || Number(p.lastAccessTime.seconds) * 1000 > recent) && !deadLocalPoller(p.identity));
 }
 
 /** Starts an in-process worker when nothing polls the queues this run needs. */
