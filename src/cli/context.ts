@@ -81,9 +81,9 @@ export async function ensureWorker(client: Client, o: GlobalOptions, regions: st
  * A worker for the local region inside this process, running until shut down. The worker
  * module (the SDK's native core, the pool) is loaded only here, not at CLI start-up.
  */
-async function startLocalWorker(o: GlobalOptions): Promise<RunningWorker> {
+async function startLocalWorker(o: GlobalOptions & { workflows?: boolean }): Promise<RunningWorker> {
   const { createWorker } = require('../temporal/worker') as typeof import('../temporal/worker');
-  const w = await createWorker({ ...target(o), region: 'local' });
+  const w = await createWorker({ ...target(o), region: 'local', workflows: o.workflows });
   void w.run().catch((err) => stderr(`in-process worker stopped: ${(err as Error).message}`));
   return w;
 }
@@ -93,9 +93,12 @@ async function startLocalWorker(o: GlobalOptions): Promise<RunningWorker> {
  * keeps a long poll's poller listed until it would have expired), so `ensureWorker` can
  * wrongly find the queues served. This watches the run: if its first workflow task is
  * still unstarted after `waitMs`, nobody serves the workflow queue, and (for runs in the
- * local region) an in-process worker is started after all.
+ * local region) an in-process worker is started after all. Once the workflows are served
+ * it keeps watching the local activity queue: when every worker polling it has gone (an
+ * activities-only worker died mid-run, say) for `waitMs`, an in-process worker serves the
+ * activities, so the run does not wait for a worker nobody will start.
  */
-export function serveIfUnserved(client: Client, o: GlobalOptions, workflowId: string, waitMs = 10_000): { stop: () => Promise<void> } {
+export function serveIfUnserved(client: Client, o: GlobalOptions, workflowId: string, waitMs = 10_000, everyMs = 1000): { stop: () => Promise<void> } {
   let stopped = false;
   let worker: RunningWorker | undefined;
   let wake: () => void = () => {};
@@ -104,21 +107,42 @@ export function serveIfUnserved(client: Client, o: GlobalOptions, workflowId: st
     setTimeout(r, ms);
   });
   const started = Date.now();
-  const loop = (async () => {
+  const T = temporal.api.enums.v1.TaskQueueType;
+  const workflowsServed = async (): Promise<boolean> => {
     while (!stopped && Date.now() - started < 5 * 60_000) {
-      await pause(1000);
-      if (stopped) return;
+      await pause(everyMs);
+      if (stopped) return false;
       const d = await client.workflowService
         .describeWorkflowExecution({ namespace: client.options.namespace, execution: { workflowId } })
         .catch(() => undefined);
       if (!d) continue;
       // a worker took the first workflow task: the queue is served
-      if (Number(d.workflowExecutionInfo?.historyLength ?? 0) > 2) return;
+      if (Number(d.workflowExecutionInfo?.historyLength ?? 0) > 2) return true;
       const task = d.pendingWorkflowTask;
       const scheduled = task?.scheduledTime?.seconds ? Number(task.scheduledTime.seconds) * 1000 : undefined;
       if (scheduled !== undefined && Date.now() - scheduled > waitMs) {
         stderr(`note: no worker picked up ${workflowId} in ${Math.round(waitMs / 1000)} s (the pollers seen were gone); starting one in this process`);
         worker = await startLocalWorker(o);
+        return false;
+      }
+    }
+    return false;
+  };
+  const loop = (async () => {
+    if (!(await workflowsServed())) return;
+    let unservedSince: number | undefined;
+    while (!stopped) {
+      await pause(Math.max(everyMs, 2000));
+      if (stopped) return;
+      const polled = await hasPollers(client, taskQueueFor('local'), T.TASK_QUEUE_TYPE_ACTIVITY).catch(() => true);
+      if (polled) {
+        unservedSince = undefined;
+        continue;
+      }
+      unservedSince ??= Date.now();
+      if (Date.now() - unservedSince >= waitMs) {
+        stderr(`note: no worker polls ${taskQueueFor('local')} any more (for ${Math.round(waitMs / 1000)} s); serving its activities in this process`);
+        worker = await startLocalWorker({ ...o, workflows: false });
         return;
       }
     }

@@ -1,6 +1,5 @@
 // The rest of the CLI surface end to end: plan, baseline + drift halt, --where, --help for
 // every command, status/report, resume-from.
-import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDemoPair, MY_URL, myExec, PG_URL, sortRecords, type SamplePair } from '../../scripts/fixtures';
 import { registerSearchAttributes } from '../../src/temporal/search-attributes';
-import { ROOT, runCli, startWorker, stopProcess } from '../helpers/cli';
+import { freshNamespace, ROOT, runCli, startWorker, stopProcess } from '../helpers/cli';
 
 const OUT = join(ROOT, 'test-output', 'e2e-more');
 const T = 'more_orders';
@@ -136,15 +135,9 @@ describe('CLI surface', () => {
   // namespace without Parity's search attributes used to hang every run (the server rejects
   // each workflow task): worker and run now refuse it with the command that registers them.
   it('PARITY_NAMESPACE puts workers and runs in that namespace, --namespace overrides it, and a namespace without the search attributes is refused', async () => {
-    const ns = `parity-test-${randomBytes(3).toString('hex')}`;
+    const ns = await freshNamespace('parity-test', false);
     const connection = await Connection.connect({ address: inject('temporalAddress') });
     try {
-      await connection.workflowService.registerNamespace({ namespace: ns, workflowExecutionRetentionPeriod: { seconds: 86_400 as never } });
-      // the frontend learns a new namespace within its cache refresh
-      for (let i = 0; !(await connection.workflowService.describeNamespace({ namespace: ns }).then(() => true, () => false)); i++) {
-        if (i > 100) throw new Error(`namespace ${ns} not visible after 20 s`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
       const env = { PARITY_NAMESPACE: ns };
       const refusedRun = await runCli(['run', '--source', PG_URL, '--target', MY_URL, '--table', T, '--json'], { env, timeoutMs: 30_000 });
       expect(refusedRun.code).toBe(2);

@@ -7,10 +7,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDemoPair, MY_URL, PG_URL, sortRecords, type SamplePair } from '../../scripts/fixtures';
 import { deadLocalPoller } from '../../src/cli/context';
-import { ROOT, runCli, startWorker, stopProcess, workflowQueue } from '../helpers/cli';
+import { freshNamespace, ROOT, runCli, startWorker, stopProcess, workflowQueue } from '../helpers/cli';
 
 const OUT = join(ROOT, 'test-output', 'e2e-dead-worker');
 const T = 'dead_worker_orders';
@@ -64,4 +65,41 @@ describe('a run started just after its worker died', () => {
     // well inside the ~70 s a dead poller stays listed
     expect(Date.now() - t0).toBeLessThan(60_000);
   }, 120_000);
+
+  // The workflows served by a live worker, the activities by an activities-only worker that
+  // dies mid-run: the run waited forever for a worker nobody would start. The CLI now sees
+  // that nothing polls the activity queue and serves the activities itself. Its own
+  // namespace: no other test file's worker polls these queues.
+  it('the only activity worker dies mid-run: the CLI serves the activities, exactly', async () => {
+    const ns = await freshNamespace('parity-dead');
+    const env = { PARITY_NAMESPACE: ns };
+    const big = await createDemoPair(`${T}_big`, 40_000, 32);
+    const workflows = await startWorker(['--region', 'elsewhere'], env); // the workflow queue, not parity-local
+    const activities = await startWorker(['--no-workflows'], env);
+    try {
+      const out = join(OUT, 'run-activities.jsonl');
+      const run = runCli(['run', '--source', PG_URL, '--target', MY_URL, '--table', big.table, '--out', out, '--run-id', 'dead-activities', '--partition-rows', '2000', '--heartbeat-seconds', '2'], { env, timeoutMs: 150_000 });
+      // kill the activity worker while it runs one of this run's activities
+      const connection = await Connection.connect({ address: inject('temporalAddress') });
+      try {
+        const handle = new Client({ connection, namespace: ns }).workflow.getHandle(`parity/dead-activities/${big.table}`);
+        for (let i = 0; ; i++) {
+          const d = await handle.describe().then((x) => x.raw.pendingActivities ?? [], () => []);
+          if (d.some((a) => a.lastWorkerIdentity?.startsWith(`${activities.pid}@`))) break;
+          if (i > 600) throw new Error('the activity worker never started an activity');
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      } finally {
+        await connection.close();
+      }
+      await stopProcess(activities, 'SIGKILL');
+      const r = await run;
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/no worker polls parity-local any more \(for 10 s\); serving its activities in this process/);
+      expect(manifest(out)).toEqual(big.expected);
+    } finally {
+      await stopProcess(activities, 'SIGKILL');
+      await stopProcess(workflows);
+    }
+  }, 180_000);
 });

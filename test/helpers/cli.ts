@@ -1,5 +1,6 @@
 // Runs the real CLI (compiled, as users run it) and real worker processes.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { basename, resolve } from 'node:path';
 import { expect, inject } from 'vitest';
 
@@ -56,4 +57,26 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 
   child.kill(signal);
   await Promise.race([done, new Promise((r) => setTimeout(r, 15_000))]);
   if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+
+/**
+ * A new namespace on the test server (its queues shared with no other test file), with or
+ * without Parity's search attributes; waits until the frontend knows it.
+ */
+export async function freshNamespace(prefix: string, withSearchAttributes = true): Promise<string> {
+  const { Connection } = await import('@temporalio/client');
+  const { registerSearchAttributes } = await import('../../src/temporal/search-attributes');
+  const ns = `${prefix}-${randomBytes(3).toString('hex')}`;
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  try {
+    await connection.workflowService.registerNamespace({ namespace: ns, workflowExecutionRetentionPeriod: { seconds: 86_400 as never } });
+    for (let i = 0; !(await connection.workflowService.describeNamespace({ namespace: ns }).then(() => true, () => false)); i++) {
+      if (i > 100) throw new Error(`namespace ${ns} not visible after 20 s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    if (withSearchAttributes) await registerSearchAttributes(connection.operatorService, ns);
+    return ns;
+  } finally {
+    await connection.close();
+  }
 }
