@@ -79,15 +79,16 @@ describe('a run started just after its worker died', () => {
     try {
       const out = join(OUT, 'run-activities.jsonl');
       const run = runCli(['run', '--source', PG_URL, '--target', MY_URL, '--table', big.table, '--out', out, '--run-id', 'dead-activities', '--partition-rows', '2000', '--heartbeat-seconds', '2'], { env, timeoutMs: 150_000 });
-      // kill the activity worker while it runs one of this run's activities
+      // kill the activity worker while it runs one of this run's digests
       const connection = await Connection.connect({ address: inject('temporalAddress') });
       try {
         const handle = new Client({ connection, namespace: ns }).workflow.getHandle(`parity/dead-activities/${big.table}`);
         for (let i = 0; ; i++) {
           const d = await handle.describe().then((x) => x.raw.pendingActivities ?? [], () => []);
-          if (d.some((a) => a.lastWorkerIdentity?.startsWith(`${activities.pid}@`))) break;
-          if (i > 600) throw new Error('the activity worker never started an activity');
-          await new Promise((r) => setTimeout(r, 50));
+          // a digest (2 s heartbeat timeout here): a short activity killed waits out its start-to-close timeout
+          if (d.some((a) => a.activityType?.name === 'digestPartition' && a.lastWorkerIdentity?.startsWith(`${activities.pid}@`))) break;
+          if (i > 1500) throw new Error('the activity worker never started an activity');
+          await new Promise((r) => setTimeout(r, 20));
         }
       } finally {
         await connection.close();

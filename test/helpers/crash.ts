@@ -182,6 +182,8 @@ export const workerIdentity = (pid: number) => `${pid}@${hostname()}`;
 
 export interface ActivityRun {
   type: string;
+  /** the workflow's activity id (pending activities name it) */
+  activityId: string;
   identity: string;
   attempt: number;
   scheduledEventId: number;
@@ -211,7 +213,7 @@ export function activityRuns(events: HistoryEvent[]): ActivityRun[] {
         label = input?.label;
         side = input?.side;
       } catch { /* not JSON */ }
-      byScheduled.set(id, { type: a.activityType?.name ?? '?', identity: '', attempt: 0, scheduledEventId: id, outcome: 'open', label, side });
+      byScheduled.set(id, { type: a.activityType?.name ?? '?', activityId: a.activityId ?? '', identity: '', attempt: 0, scheduledEventId: id, outcome: 'open', label, side });
     }
     const s = e.activityTaskStartedEventAttributes;
     if (s) {
