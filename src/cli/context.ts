@@ -98,7 +98,7 @@ async function startLocalWorker(o: GlobalOptions & { workflows?: boolean }): Pro
  * activities-only worker died mid-run, say) for `waitMs`, an in-process worker serves the
  * activities, so the run does not wait for a worker nobody will start.
  */
-export function serveIfUnserved(client: Client, o: GlobalOptions, workflowId: string, waitMs = 10_000, everyMs = 1000): { stop: () => Promise<void> } {
+export function serveIfUnserved(client: Client, o: GlobalOptions, workflowId: string, waitMs = 10_000): { stop: () => Promise<void> } {
   let stopped = false;
   let worker: RunningWorker | undefined;
   let wake: () => void = () => {};
@@ -110,7 +110,7 @@ export function serveIfUnserved(client: Client, o: GlobalOptions, workflowId: st
   const T = temporal.api.enums.v1.TaskQueueType;
   const workflowsServed = async (): Promise<boolean> => {
     while (!stopped && Date.now() - started < 5 * 60_000) {
-      await pause(everyMs);
+      await pause(1000);
       if (stopped) return false;
       const d = await client.workflowService
         .describeWorkflowExecution({ namespace: client.options.namespace, execution: { workflowId } })
@@ -132,7 +132,7 @@ export function serveIfUnserved(client: Client, o: GlobalOptions, workflowId: st
     if (!(await workflowsServed())) return;
     let unservedSince: number | undefined;
     while (!stopped) {
-      await pause(Math.max(everyMs, 2000));
+      await pause(2000);
       if (stopped) return;
       const polled = await hasPollers(client, taskQueueFor('local'), T.TASK_QUEUE_TYPE_ACTIVITY).catch(() => true);
       if (polled) {

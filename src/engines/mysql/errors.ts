@@ -29,7 +29,8 @@ const CLASSES: Record<string, ErrorClass> = {
   ER_TABLEACCESS_DENIED_ERROR: 'AuthFailed',
   ER_NO_SUCH_TABLE: 'TableNotFound',
   ER_BAD_TABLE_ERROR: 'TableNotFound',
-  ER_QUERY_INTERRUPTED: 'Cancelled',
+  // a query interrupted by someone else (KILL from a DBA or a killed session: ours carry parityKind 'Cancelled'): retried
+  ER_QUERY_INTERRUPTED: 'ConnectionLost',
   ER_CON_COUNT_ERROR: 'ResourceExhausted',
   ER_TOO_MANY_USER_CONNECTIONS: 'ResourceExhausted',
   ER_OUT_OF_RESOURCES: 'ResourceExhausted',
@@ -42,7 +43,7 @@ const CLASSES: Record<string, ErrorClass> = {
 const ERRNO: Record<number, ErrorClass> = {
   1969: 'Timeout', // ER_STATEMENT_TIMEOUT (MariaDB)
   3024: 'Timeout', // ER_QUERY_TIMEOUT (MySQL)
-  1317: 'Cancelled',
+  1317: 'ConnectionLost',
   1146: 'TableNotFound',
   1045: 'AuthFailed',
   1044: 'AuthFailed',
