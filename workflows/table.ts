@@ -393,22 +393,36 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
   const diffKeys = st.refine.diffKeys;
   const wantKeys = opts.recheckAfterSeconds > 0;
   const keyFamilies = pairs.filter((c) => c.isKey).map((c) => c.family);
+  // refinement gets a digest's patience with connection trouble (a killed session, a lock
+  // wait that timed out): past Temporal's own two attempts, up to three more, backing off
+  const patiently = async <T>(call: () => Promise<T>): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (err) {
+        const cause = err instanceof ActivityFailure ? err.cause : err;
+        const type = cause instanceof ApplicationFailure ? cause.type : undefined;
+        if (attempt >= 4 || (type !== 'ConnectionLost' && type !== 'Timeout') || !patched('refine-connection-patience')) throw err;
+        await sleep(`${2 ** attempt} seconds`);
+      }
+    }
+  };
   const refineBatch = async (b: Partition[], store = t.name): Promise<CompareOutput> => {
     const batch = `seg-${String(b[0].from).padStart(6, '0')}-${b[b.length - 1].to}`;
     if (!crossRegion) {
       // a segment with differing sub-range hints is re-read by those sub-ranges only (not on a
       // recheck: the data has moved since the digests the hints describe)
       const { ranges, narrowed } = refineRanges(st.boundaries, b, keyFamilies, store === t.name ? st.narrow : undefined);
-      return acts('source', longScan).compareSegments({
+      return patiently(() => acts('source', longScan).compareSegments({
         runId: input.runId, table: t.name, batch,
         source: { ...conn.source, schema: st.schemas.source },
         target: { ...conn.target, schema: st.schemas.target },
         pairs, ranges, narrowed: narrowed.length ? narrowed : undefined, where: t.where, fetchSize: st.fallback.fetchSize, store, wantKeys, level: st.fallback.level,
-      });
+      }));
     }
     const ranges = b.map((r) => ({ lo: segmentRange(st.boundaries, r.from).lo, hi: segmentRange(st.boundaries, r.to - 1).hi }));
     const [a, z] = await Promise.all(
-      SIDES.map((s) => acts(s, longScan).rowDigests({ side: s, conn: conn[s], schema: st.schemas[s], pairs, ranges, where: t.where, fetchSize: st.fallback.fetchSize })),
+      SIDES.map((s) => patiently(() => acts(s, longScan).rowDigests({ side: s, conn: conn[s], schema: st.schemas[s], pairs, ranges, where: t.where, fetchSize: st.fallback.fetchSize }))),
     );
     const records = diffRowDigests(t.name, pairs, a.rows, z.rows);
     await acts('source').writeDiffBatch({ runId: input.runId, table: store, batch, records });
