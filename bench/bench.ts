@@ -10,7 +10,7 @@ import { startServer, type RunningServer } from '../src/temporal/server';
 import { MY_URL, PG_URL, sortRecords } from '../scripts/fixtures';
 import { columnsOf, describePlan, dropPair, ensurePair, expectedManifest, type Direction, type PairSpec, type Plan } from './data';
 import { measureChecksums, measureFloor, type Checksums, type Floor } from './floor';
-import { cpuSeconds, ensureNamespace, freePort, historyBreakdown, pidsNamed, runCli, startWorker, timeline, type HistoryBreakdown, type WorkerProc } from './procs';
+import { cpuTimes, ensureNamespace, freePort, historyBreakdown, pidsNamed, runCli, startWorker, timeline, type HistoryBreakdown, type WorkerProc } from './procs';
 import { formatSummary, summarizeProfile } from './cpuprofile';
 
 const EXTRACT = ['--mode', 'extract'];
@@ -173,9 +173,14 @@ interface CpuUse { workers: number; workersSystem: number; databases: number; te
 
 /** Starts counting CPU; the returned function gives what was used since. */
 function cpuMeter(workerPids: number[], temporalPid: number): () => CpuUse {
+  const total = (p: number) => {
+    const t = cpuTimes(p);
+    return t.user + t.system;
+  };
   const snap = () => {
-    const db = new Map(pidsNamed(['postgres', 'mariadbd', 'mysqld']).map((p) => [p, cpuSeconds(p)]));
-    return { workers: workerPids.reduce((a, p) => a + cpuSeconds(p), 0), workersSystem: workerPids.reduce((a, p) => a + cpuSeconds(p, 'system'), 0), db, temporal: cpuSeconds(temporalPid) };
+    const db = new Map(pidsNamed(['postgres', 'mariadbd', 'mysqld']).map((p) => [p, total(p)]));
+    const workers = workerPids.map(cpuTimes);
+    return { workers: workers.reduce((a, t) => a + t.user + t.system, 0), workersSystem: workers.reduce((a, t) => a + t.system, 0), db, temporal: total(temporalPid) };
   };
   const a = snap();
   return () => {

@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { procStatFields } from '../src/policy/host';
 import { registerSearchAttributes } from '../src/temporal/search-attributes';
 
 export const ROOT = resolve(__dirname, '../..');
@@ -73,16 +74,11 @@ export async function startWorker(env: NodeJS.ProcessEnv, args: string[] = [], n
   };
 }
 
-/** CPU seconds (user + system, all threads) a process has used so far; 0 once it is gone. */
-export function cpuSeconds(pid: number, which: 'user' | 'system' | 'both' = 'both'): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime, stime in clock ticks (USER_HZ = 100 on Linux)
-    return ((which === 'system' ? 0 : Number(f[11])) + (which === 'user' ? 0 : Number(f[12]))) / 100;
-  } catch {
-    return 0;
-  }
+/** CPU seconds (all threads) a process has used so far, user and system; 0 once it is gone. */
+export function cpuTimes(pid: number): { user: number; system: number } {
+  const f = procStatFields(pid);
+  // utime, stime (fields 14 and 15) in clock ticks (USER_HZ = 100 on Linux)
+  return f ? { user: Number(f[11]) / 100, system: Number(f[12]) / 100 } : { user: 0, system: 0 };
 }
 
 /** The pids of processes by command name (the database servers, their backends). */
@@ -198,8 +194,12 @@ async function runIdsOf(client: Client, workflowId: string): Promise<(string | u
   return runIds.length ? runIds : [undefined];
 }
 
-/** A namespace on the dev server with Parity's search attributes (registered if new; waits until the frontend knows it). */
-export async function ensureNamespace(address: string, namespace: string): Promise<string> {
+/**
+ * A namespace on the dev server (registered if new; waits up to 20 s until the frontend
+ * knows it), with Parity's search attributes unless told otherwise. The bench's 1-worker set
+ * and the tests' own namespaces (test/helpers/cli.ts freshNamespace).
+ */
+export async function ensureNamespace(address: string, namespace: string, searchAttributes = true): Promise<string> {
   const connection = await Connection.connect({ address });
   try {
     const svc = connection.workflowService;
@@ -208,11 +208,11 @@ export async function ensureNamespace(address: string, namespace: string): Promi
     } catch (e) {
       if ((e as { code?: number }).code !== 6) throw e; // 6 = ALREADY_EXISTS
     }
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 20_000;
     for (;;) {
       try {
         await svc.describeNamespace({ namespace });
-        await registerSearchAttributes(connection.operatorService, namespace);
+        if (searchAttributes) await registerSearchAttributes(connection.operatorService, namespace);
         return namespace;
       } catch (e) {
         if (Date.now() > deadline) throw e;

@@ -5,6 +5,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { connectClient, temporalAddress, type TemporalTarget } from '../temporal/client';
 import { ensureLocalServer, splitAddress } from '../temporal/server';
+import { processGone } from '../policy/host';
 import { taskQueueFor } from '../temporal/names';
 import { workflowTaskQueue } from '../temporal/queue';
 import type { RunningWorker } from '../temporal/worker';
@@ -46,13 +47,7 @@ export async function reachTemporal(o: GlobalOptions, opts: { startLocal: boolea
  */
 export function deadLocalPoller(identity: string | null | undefined, host = hostname()): boolean {
   const m = /^(\d+)@(.+)$/.exec(identity ?? '');
-  if (!m || m[2] !== host) return false;
-  try {
-    process.kill(Number(m[1]), 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+  return !!m && m[2] === host && processGone(Number(m[1]));
 }
 
 async function hasPollers(client: Client, queue: string, type: temporal.api.enums.v1.TaskQueueType): Promise<boolean> {

@@ -11,23 +11,34 @@ import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A process's start time in clock ticks since boot (Linux), to tell a live worker from a recycled pid. */
-function startTime(pid: number): string | undefined {
+/**
+ * A process's /proc/<pid>/stat fields after the command name (which may hold spaces and
+ * parentheses), so field N of proc(5) is [N - 3]; undefined where /proc does not tell.
+ */
+export function procStatFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // fields after the command name (which may hold spaces and parentheses); starttime is field 22
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
 }
 
-function alive(pid: number, started: string | undefined): boolean {
+/** A process's start time in clock ticks since boot (Linux), to tell a live worker from a recycled pid. */
+const startTime = (pid: number): string | undefined => procStatFields(pid)?.[19];
+
+/** Whether no process has this pid (signal 0 finds none; one of another user's still exists). */
+export function processGone(pid: number): boolean {
   try {
     process.kill(pid, 0);
+    return false;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
+}
+
+function alive(pid: number, started: string | undefined): boolean {
+  if (processGone(pid)) return false;
   // where /proc tells, the pid must still be the process that registered
   const now = started === undefined ? undefined : startTime(pid);
   return now === undefined || now === started;
