@@ -64,19 +64,6 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 
  * without Parity's search attributes; waits until the frontend knows it.
  */
 export async function freshNamespace(prefix: string, withSearchAttributes = true): Promise<string> {
-  const { Connection } = await import('@temporalio/client');
-  const { registerSearchAttributes } = await import('../../src/temporal/search-attributes');
-  const ns = `${prefix}-${randomBytes(3).toString('hex')}`;
-  const connection = await Connection.connect({ address: inject('temporalAddress') });
-  try {
-    await connection.workflowService.registerNamespace({ namespace: ns, workflowExecutionRetentionPeriod: { seconds: 86_400 as never } });
-    for (let i = 0; !(await connection.workflowService.describeNamespace({ namespace: ns }).then(() => true, () => false)); i++) {
-      if (i > 100) throw new Error(`namespace ${ns} not visible after 20 s`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    if (withSearchAttributes) await registerSearchAttributes(connection.operatorService, ns);
-    return ns;
-  } finally {
-    await connection.close();
-  }
+  const { ensureNamespace } = await import('../../bench/procs');
+  return ensureNamespace(inject('temporalAddress'), `${prefix}-${randomBytes(3).toString('hex')}`, withSearchAttributes);
 }
