@@ -102,6 +102,13 @@ interface Carried {
   refine?: { next: number; rowsRefetched: Record<Side, number>; diffKeys: KeyTuple[]; found: number; byRows?: boolean; budget?: number };
 }
 
+/** An activity's failure: its cause and type (a timeout means its worker died). */
+function failureOf(err: unknown): { cause: unknown; type: string | null | undefined } {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  const type = cause instanceof ApplicationFailure ? cause.type : cause instanceof TimeoutFailure ? 'WorkerDied' : 'Other';
+  return { cause, type };
+}
+
 export async function reconcileTable(input: TableInput): Promise<TableSummary> {
   const parsed = parseRunSpec(input.spec);
   if (!parsed.ok) throw ApplicationFailure.nonRetryable(`bad input: ${parsed.errors.join('; ')}`, 'BadConfig');
@@ -309,8 +316,7 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
       st.partitionsDone[side]++;
       settle(st);
     } catch (err) {
-      const cause = err instanceof ActivityFailure ? err.cause : err;
-      const type = cause instanceof ApplicationFailure ? cause.type : cause instanceof TimeoutFailure ? 'WorkerDied' : 'Other';
+      const { cause, type } = failureOf(err);
       const detail = (cause as Error)?.message ?? String(cause);
       const partition = `${side}:${label}`;
       const hbCheckpoint = cause instanceof TimeoutFailure ? cause.lastHeartbeatDetails : undefined;
@@ -400,8 +406,7 @@ export async function reconcileTable(input: TableInput): Promise<TableSummary> {
       try {
         return await call();
       } catch (err) {
-        const cause = err instanceof ActivityFailure ? err.cause : err;
-        const type = cause instanceof ApplicationFailure ? cause.type : undefined;
+        const { type } = failureOf(err);
         if (attempt >= 4 || (type !== 'ConnectionLost' && type !== 'Timeout') || !patched('refine-connection-patience')) throw err;
         await sleep(`${2 ** attempt} seconds`);
       }
